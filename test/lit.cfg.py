@@ -1,0 +1,46 @@
+# -*- Python -*-
+# lit configuration for bq.
+
+import os
+import shutil
+
+import lit.formats
+from lit.llvm import llvm_config
+from lit.llvm.subst import ToolSubst
+
+config.name = "BQ"
+config.test_format = lit.formats.ShTest(not llvm_config.use_lit_shell)
+config.suffixes = [".mlir"]
+config.test_source_root = os.path.dirname(__file__)
+config.test_exec_root = os.path.join(config.bq_obj_root, "test")
+config.excludes = ["Inputs", "CMakeLists.txt", "lit.cfg.py", "lit.site.cfg.py"]
+
+config.substitutions.append(("%PATH%", config.environment["PATH"]))
+config.substitutions.append(("%shlibext", ".so"))
+config.substitutions.append(("%bq_lib_dir", config.bq_lib_dir))
+config.substitutions.append(("%llvm_lib_dir", config.llvm_lib_dir))
+config.substitutions.append(
+    ("%mlir_runner_libs",
+     ",".join(os.path.join(config.llvm_lib_dir, lib) for lib in
+              ["libmlir_c_runner_utils.so", "libmlir_runner_utils.so"])))
+
+llvm_config.with_system_environment(["HOME", "INCLUDE", "LIB", "TMP", "TEMP"])
+llvm_config.use_default_substitutions()
+
+# bq's tools come first, then LLVM's (FileCheck, not, mlir-opt, mlir-runner).
+llvm_config.with_environment("PATH", config.llvm_tools_dir, append_path=True)
+llvm_config.with_environment("PATH", config.bq_tools_dir, append_path=True)
+
+tools = [
+    ToolSubst("bq-opt", unresolved="fatal"),
+    # Stock upstream mlir-opt, for the plugin tests.
+    ToolSubst("%mlir_opt", command=os.path.join(config.llvm_tools_dir,
+                                                "mlir-opt"),
+              unresolved="fatal"),
+]
+llvm_config.add_tool_substitutions(tools, [config.bq_tools_dir,
+                                           config.llvm_tools_dir])
+
+# Optional features for tests that need more than the build machine has.
+if shutil.which("ptxas") or os.path.exists("/usr/local/cuda/bin/ptxas"):
+    config.available_features.add("ptxas")
