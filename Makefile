@@ -49,7 +49,9 @@ demo: build
 
 docs: configure
 	@ninja -C $(BUILD_DIR) bq-doc
-	@echo "generated docs: $(BUILD_DIR)/docs"
+	@mkdir -p docs/generated
+	@cp $(BUILD_DIR)/docs/Dialects/BQDialect.md $(BUILD_DIR)/docs/BQPasses.md docs/generated/
+	@echo "docs/generated updated from $(BUILD_DIR)/docs"
 
 bench: build
 	@ninja -C $(BUILD_DIR) bq-benchmarks
