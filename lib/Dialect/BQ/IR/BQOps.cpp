@@ -191,7 +191,7 @@ LogicalResult PackOp::verify() {
   if (ShapedType::isDynamic(k))
     return emitOpError("needs a static contraction size (dimension 1 of the "
                        "codes)");
-  if (planesType.getDimSize(0) != getBits())
+  if (planesType.getDimSize(0) != int64_t(getBits()))
     return emitOpError() << "expects " << getBits()
                          << " planes (dimension 0 of the result), got "
                          << planesType;
