@@ -44,7 +44,7 @@ TEST_F(DialectTest, EnumKeywordsRoundTrip) {
     EXPECT_EQ(bq::symbolizeMethod(bq::stringifyMethod(m)), m);
   EXPECT_EQ(bq::stringifyScale(bq::Scale::MinMax), "minmax");
   EXPECT_EQ(bq::symbolizeGranularity("channel"), bq::Granularity::Channel);
-  EXPECT_EQ(bq::symbolizeRange("static"), bq::Range::Static);
+  EXPECT_EQ(bq::symbolizeActRange("static"), bq::ActRange::Static);
   EXPECT_FALSE(bq::symbolizeMethod("median").has_value());
   auto attr = bq::MethodAttr::get(&context, bq::Method::Mean);
   EXPECT_EQ(attr.getValue(), bq::Method::Mean);

@@ -68,10 +68,10 @@ static LogicalResult verifyRank(Operation *op, StringRef name, Type type,
 }
 
 /// Checks that `lo`/`hi` are given exactly for a static activation range.
-static LogicalResult verifyActRange(Operation *op, Range range,
+static LogicalResult verifyActRange(Operation *op, ActRange range,
                                     std::optional<APFloat> lo,
                                     std::optional<APFloat> hi) {
-  bool isStatic = range == Range::Static;
+  bool isStatic = range == ActRange::Static;
   if (isStatic && (!lo || !hi))
     return op->emitOpError("a static range needs both 'lo' and 'hi'");
   if (!isStatic && (lo || hi))
@@ -206,14 +206,16 @@ LogicalResult PackOp::verify() {
 }
 
 OpFoldResult PackOp::fold(FoldAdaptor adaptor) {
-  auto codes = dyn_cast_if_present<DenseIntElementsAttr>(adaptor.getCodes());
   auto planesType = getPlanes().getType();
-  if (!codes || !planesType.hasStaticShape())
+  if (!adaptor.getCodes() || !planesType.hasStaticShape())
     return {};
-  std::vector<uint8_t> bytes = getCodeBytes(codes);
-  int64_t rows = planesType.getDimSize(1), k = codes.getType().getDimSize(1);
+  FailureOr<std::vector<uint8_t>> bytes = getCodeBytes(adaptor.getCodes());
+  if (failed(bytes))
+    return {};
+  int64_t rows = planesType.getDimSize(1);
+  int64_t k = getCodes().getType().getDimSize(1);
   std::vector<uint64_t> planes(planesType.getNumElements());
-  quant::packPlanes(bytes.data(), rows, k, getBits(), planes.data());
+  quant::packPlanes(bytes->data(), rows, k, getBits(), planes.data());
   return getDenseAttr(planesType, ArrayRef<uint64_t>(planes));
 }
 
@@ -245,14 +247,17 @@ LogicalResult CodeSumsOp::verify() {
 }
 
 OpFoldResult CodeSumsOp::fold(FoldAdaptor adaptor) {
-  auto codes = dyn_cast_if_present<DenseIntElementsAttr>(adaptor.getCodes());
   auto sumsType = getSums().getType();
-  if (!codes || !sumsType.hasStaticShape())
+  auto codesType = getCodes().getType();
+  if (!adaptor.getCodes() || !sumsType.hasStaticShape() ||
+      !codesType.hasStaticShape())
     return {};
-  std::vector<uint8_t> bytes = getCodeBytes(codes);
-  std::vector<int64_t> shape(codes.getType().getShape().begin(),
-                             codes.getType().getShape().end());
-  std::vector<int64_t> sums = quant::codeSums(bytes.data(), shape, getDim());
+  FailureOr<std::vector<uint8_t>> bytes = getCodeBytes(adaptor.getCodes());
+  if (failed(bytes))
+    return {};
+  std::vector<int64_t> shape(codesType.getShape().begin(),
+                             codesType.getShape().end());
+  std::vector<int64_t> sums = quant::codeSums(bytes->data(), shape, getDim());
   return getDenseIntAttr(sumsType, sums);
 }
 

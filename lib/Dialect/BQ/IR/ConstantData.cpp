@@ -9,13 +9,26 @@
 
 using namespace mlir;
 
-std::vector<uint8_t> bq::getCodeBytes(DenseIntElementsAttr attr) {
-  size_t n = attr.getNumElements();
-  if (attr.isSplat())
-    return std::vector<uint8_t>(n, uint8_t(attr.getSplatValue<APInt>()
-                                               .getZExtValue()));
-  ArrayRef<char> raw = attr.getRawData();
-  return std::vector<uint8_t>(raw.begin(), raw.end());
+FailureOr<std::vector<uint8_t>> bq::getCodeBytes(Attribute attr) {
+  if (auto dense = dyn_cast<DenseIntElementsAttr>(attr)) {
+    if (dense.getElementType().getIntOrFloatBitWidth() != 8)
+      return failure();
+    size_t n = dense.getNumElements();
+    if (dense.isSplat())
+      return std::vector<uint8_t>(
+          n, uint8_t(dense.getSplatValue<APInt>().getZExtValue()));
+    ArrayRef<char> raw = dense.getRawData();
+    return std::vector<uint8_t>(raw.begin(), raw.end());
+  }
+  if (auto resource = dyn_cast<DenseResourceElementsAttr>(attr)) {
+    AsmResourceBlob *blob = resource.getRawHandle().getBlob();
+    if (!blob || !resource.getElementType().isInteger(8) ||
+        blob->getData().size() != size_t(resource.getNumElements()))
+      return failure();
+    ArrayRef<char> raw = blob->getData();
+    return std::vector<uint8_t>(raw.begin(), raw.end());
+  }
+  return failure();
 }
 
 /// Converts `n` raw elements of a 16-bit float type to f32.

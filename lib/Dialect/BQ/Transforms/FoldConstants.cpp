@@ -61,23 +61,12 @@ void BQFoldConstantsPass::runOnOperation() {
   OperationFolder folder(&getContext());
   for (auto &[op, constant] : work) {
     OpBuilder builder(op);
-    Location loc = op.getLoc();
     auto codesType = op.getCodes().getType();
-    auto scaleType = op.getAlpha().getType();
-    ArrayRef<uint8_t> codes(constant.result.codes);
-    std::vector<float> alpha(constant.result.alpha.begin(),
-                             constant.result.alpha.end());
-    std::vector<float> beta(constant.result.beta.begin(),
-                            constant.result.beta.end());
-    Value newCodes = arith::ConstantOp::create(
-        builder, loc, codesType,
-        getDenseAttr(codesType, codes,
-                     resourceName(codesType.getNumElements(), "codes")));
-    Value newAlpha = arith::ConstantOp::create(
-        builder, loc, scaleType,
-        getDenseAttr(scaleType, ArrayRef<float>(alpha)));
-    Value newBeta = arith::ConstantOp::create(
-        builder, loc, scaleType, getDenseAttr(scaleType, ArrayRef<float>(beta)));
+    WeightConstants constants = createWeightConstants(
+        builder, op.getLoc(), codesType, op.getAlpha().getType(),
+        constant.result, resourceName(codesType.getNumElements(), "codes"));
+    Value newCodes = constants.codes, newAlpha = constants.alpha,
+          newBeta = constants.beta;
     SmallVector<Operation *> users(op.getCodes().getUsers());
     op.getCodes().replaceAllUsesWith(newCodes);
     op.getAlpha().replaceAllUsesWith(newAlpha);

@@ -45,7 +45,7 @@ void BQQuantReportPass::runOnOperation() {
     const QuantizedConstant &constant = **quantized;
     quant::WeightQuantOptions options = getQuantOptions(op);
     std::vector<quant::SliceStats> stats = quant::tensorStats(
-        constant.values.data(), constant.shape, options, constant.result);
+        constant.weight.data.data(), constant.weight.shape, options, constant.result);
 
     int64_t minPop = std::numeric_limits<int64_t>::max(), maxPop = 0;
     double entropy = 0.0, squaredError = 0.0, energy = 0.0;

@@ -4,10 +4,55 @@
 
 #include "bq/Dialect/BQ/IR/ConstantData.h"
 
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/IR/Builders.h"
 #include "mlir/IR/Matchers.h"
 
 using namespace mlir;
 using namespace bq;
+
+FailureOr<HostTensor> bq::readFloatConstant(Value value) {
+  auto type = dyn_cast<RankedTensorType>(value.getType());
+  Attribute attr;
+  if (!type || !type.hasStaticShape() || !matchPattern(value, m_Constant(&attr)))
+    return failure();
+  FailureOr<std::vector<float>> data = getFloatData(attr);
+  if (failed(data))
+    return failure();
+  HostTensor tensor;
+  tensor.data = std::move(*data);
+  tensor.shape.assign(type.getShape().begin(), type.getShape().end());
+  return tensor;
+}
+
+HostTensor bq::permute(const HostTensor &tensor,
+                       ArrayRef<int64_t> permutation) {
+  size_t rank = tensor.shape.size();
+  HostTensor result;
+  result.shape.resize(rank);
+  for (size_t i = 0; i < rank; ++i)
+    result.shape[i] = tensor.shape[permutation[i]];
+  result.data.resize(tensor.data.size());
+  // Strides of the input, read in the result's dimension order.
+  std::vector<int64_t> inStrides(rank, 1), strides(rank);
+  for (size_t d = rank; d-- > 1;)
+    inStrides[d - 1] = inStrides[d] * tensor.shape[d];
+  for (size_t i = 0; i < rank; ++i)
+    strides[i] = inStrides[permutation[i]];
+  std::vector<int64_t> index(rank, 0);
+  for (size_t flat = 0; flat < result.data.size(); ++flat) {
+    int64_t offset = 0;
+    for (size_t i = 0; i < rank; ++i)
+      offset += index[i] * strides[i];
+    result.data[flat] = tensor.data[offset];
+    for (size_t i = rank; i-- > 0;) {
+      if (++index[i] < result.shape[i])
+        break;
+      index[i] = 0;
+    }
+  }
+  return result;
+}
 
 quant::WeightQuantOptions bq::getQuantOptions(BalancedQuantizeOp op) {
   quant::WeightQuantOptions options;
@@ -43,24 +88,35 @@ quant::WeightQuantOptions bq::getQuantOptions(BalancedQuantizeOp op) {
 
 FailureOr<std::optional<QuantizedConstant>>
 bq::quantizeConstantInput(BalancedQuantizeOp op) {
-  Attribute attr;
-  auto inputType = op.getInput().getType();
-  if (!inputType.hasStaticShape() ||
-      !matchPattern(op.getInput(), m_Constant(&attr)))
+  FailureOr<HostTensor> weight = readFloatConstant(op.getInput());
+  if (failed(weight))
     return std::optional<QuantizedConstant>();
-  FailureOr<std::vector<float>> values = getFloatData(attr);
-  if (failed(values))
-    return std::optional<QuantizedConstant>();
-
   QuantizedConstant constant;
-  constant.shape.assign(inputType.getShape().begin(),
-                        inputType.getShape().end());
-  constant.values = std::move(*values);
-  quant::Status status =
-      quant::quantizeWeights(constant.values.data(), constant.shape,
-                             getQuantOptions(op), constant.result);
+  constant.weight = std::move(*weight);
+  quant::Status status = quant::quantizeWeights(
+      constant.weight.data.data(), constant.weight.shape, getQuantOptions(op),
+      constant.result);
   if (!status.ok())
     return op.emitOpError("cannot quantize the constant input: ")
            << status.message();
   return std::optional<QuantizedConstant>(std::move(constant));
+}
+
+WeightConstants bq::createWeightConstants(OpBuilder &builder, Location loc,
+                                          RankedTensorType codesType,
+                                          RankedTensorType scaleType,
+                                          const quant::QuantizedTensor &quantized,
+                                          StringRef codesResourceName) {
+  std::vector<float> alpha(quantized.alpha.begin(), quantized.alpha.end());
+  std::vector<float> beta(quantized.beta.begin(), quantized.beta.end());
+  WeightConstants constants;
+  constants.codes = arith::ConstantOp::create(
+      builder, loc, codesType,
+      getDenseAttr(codesType, ArrayRef<uint8_t>(quantized.codes),
+                   codesResourceName));
+  constants.alpha = arith::ConstantOp::create(
+      builder, loc, scaleType, getDenseAttr(scaleType, ArrayRef<float>(alpha)));
+  constants.beta = arith::ConstantOp::create(
+      builder, loc, scaleType, getDenseAttr(scaleType, ArrayRef<float>(beta)));
+  return constants;
 }

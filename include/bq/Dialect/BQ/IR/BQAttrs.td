@@ -48,12 +48,12 @@ def BQ_GranularityAttr : EnumAttr<BQ_Dialect, BQ_Granularity, "granularity"> {
 
 def BQ_RangeDynamic : I32EnumAttrCase<"Dynamic", 0, "dynamic">;
 def BQ_RangeStatic : I32EnumAttrCase<"Static", 1, "static">;
-def BQ_Range : I32EnumAttr<"Range", "activation range source",
+def BQ_ActRange : I32EnumAttr<"ActRange", "activation range source",
     [BQ_RangeDynamic, BQ_RangeStatic]> {
   let genSpecializedAttr = 0;
   let cppNamespace = "::bq";
 }
-def BQ_RangeAttr : EnumAttr<BQ_Dialect, BQ_Range, "range"> {
+def BQ_ActRangeAttr : EnumAttr<BQ_Dialect, BQ_ActRange, "range"> {
   let summary = "activation range: min/max at run time or fixed attributes";
 }
 

@@ -94,7 +94,7 @@ def BQ_QuantizeActivationsOp : BQ_Op<"quantize_activations", [Pure]> {
     ```
   }];
   let arguments = (ins BQ_F32Tensor:$input, I64Attr:$bits,
-      BQ_RangeAttr:$range, OptionalAttr<F32Attr>:$lo,
+      BQ_ActRangeAttr:$range, OptionalAttr<F32Attr>:$lo,
       OptionalAttr<F32Attr>:$hi);
   let results = (outs BQ_CodeTensor:$codes, F32:$scale, F32:$offset);
   let assemblyFormat = [{
@@ -133,7 +133,7 @@ def BQ_QuantizedMatmulOp : BQ_Op<"quantized_matmul",
   }];
   let arguments = (ins BQ_F32Tensor:$lhs, BQ_CodeTensor:$weight_codes,
       BQ_ScaleTensor:$weight_alpha, BQ_ScaleTensor:$weight_beta,
-      I64Attr:$weight_bits, I64Attr:$act_bits, BQ_RangeAttr:$act_range,
+      I64Attr:$weight_bits, I64Attr:$act_bits, BQ_ActRangeAttr:$act_range,
       OptionalAttr<F32Attr>:$lo, OptionalAttr<F32Attr>:$hi);
   let results = (outs BQ_F32Tensor:$result);
   let assemblyFormat = [{

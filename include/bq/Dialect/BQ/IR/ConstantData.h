@@ -17,8 +17,9 @@
 
 namespace bq {
 
-/// Returns the values of an i8 code constant as bytes.
-std::vector<uint8_t> getCodeBytes(mlir::DenseIntElementsAttr attr);
+/// Returns the values of an i8 code constant (dense or dense_resource) as
+/// bytes; fails for other attributes or a missing resource blob.
+mlir::FailureOr<std::vector<uint8_t>> getCodeBytes(mlir::Attribute attr);
 
 /// Reads a float constant (dense or dense_resource; f32, f16 or bf16) as
 /// f32 values in row-major order. Fails for other attributes or types, and

@@ -1,7 +1,8 @@
 //===- WeightQuantization.h - Run the quantizer on bq ops -------*- C++ -*-===//
 //
-// Glue between bq.balanced_quantize and the pure C++ quantizer, shared by the
-// passes that quantize constant weights at compile time.
+// Glue between the IR and the pure C++ quantizer, shared by the passes that
+// quantize constant weights at compile time: reading constants into host
+// buffers, quantizing them, and materializing the results as constants.
 //
 //===----------------------------------------------------------------------===//
 
@@ -13,13 +14,27 @@
 
 namespace bq {
 
+/// A float tensor held in host memory, row-major.
+struct HostTensor {
+  std::vector<float> data;
+  std::vector<int64_t> shape;
+};
+
+/// Reads a constant float tensor (dense or dense_resource; f32, f16, bf16)
+/// defined by an `arith.constant`. Fails for anything else.
+mlir::FailureOr<HostTensor> readFloatConstant(mlir::Value value);
+
+/// Returns `tensor` transposed like `linalg.transpose`: result dimension i
+/// is input dimension `permutation[i]`.
+HostTensor permute(const HostTensor &tensor,
+                   llvm::ArrayRef<int64_t> permutation);
+
 /// The quantizer options that `op`'s attributes spell.
 quant::WeightQuantOptions getQuantOptions(BalancedQuantizeOp op);
 
 /// A constant weight quantized by bq's quantizer.
 struct QuantizedConstant {
-  std::vector<int64_t> shape;
-  std::vector<float> values;
+  HostTensor weight;
   quant::QuantizedTensor result;
 };
 
@@ -28,6 +43,21 @@ struct QuantizedConstant {
 /// emitting an error on `op` when the quantizer rejects the data (NaN/Inf).
 mlir::FailureOr<std::optional<QuantizedConstant>>
 quantizeConstantInput(BalancedQuantizeOp op);
+
+/// The constants standing for a quantized weight.
+struct WeightConstants {
+  mlir::Value codes, alpha, beta;
+};
+
+/// Creates `arith.constant`s for the codes (of `codesType`, i8), alpha and
+/// beta (of `scaleType`, f32) of `quantized`. With a non-empty
+/// `codesResourceName`, the codes are stored as a dense_resource blob.
+WeightConstants createWeightConstants(mlir::OpBuilder &builder,
+                                      mlir::Location loc,
+                                      mlir::RankedTensorType codesType,
+                                      mlir::RankedTensorType scaleType,
+                                      const quant::QuantizedTensor &quantized,
+                                      llvm::StringRef codesResourceName = {});
 
 } // namespace bq
 
