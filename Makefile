@@ -50,7 +50,8 @@ demo: build
 docs: configure
 	@ninja -C $(BUILD_DIR) bq-doc
 	@mkdir -p docs/generated
-	@cp $(BUILD_DIR)/docs/Dialects/BQDialect.md $(BUILD_DIR)/docs/BQPasses.md docs/generated/
+	@cp $(BUILD_DIR)/docs/Dialects/BQDialect.md $(BUILD_DIR)/docs/BQPasses.md \
+	  $(BUILD_DIR)/docs/BQConversionPasses.md docs/generated/
 	@echo "docs/generated updated from $(BUILD_DIR)/docs"
 
 bench: build

@@ -33,6 +33,9 @@ llvm_config.with_environment("PATH", config.bq_tools_dir, append_path=True)
 
 tools = [
     ToolSubst("bq-opt", unresolved="fatal"),
+    ToolSubst("mlir-runner", unresolved="fatal"),
+    ToolSubst("mlir-translate", unresolved="fatal"),
+    ToolSubst("llc", unresolved="fatal"),
     # Stock upstream mlir-opt, for the plugin tests.
     ToolSubst("%mlir_opt", command=os.path.join(config.llvm_tools_dir,
                                                 "mlir-opt"),

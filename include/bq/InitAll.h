@@ -4,7 +4,9 @@
 #define BQ_INITALL_H
 
 #include "bq/Dialect/BQ/IR/BQ.h"
+#include "bq/Conversion/Passes.h"
 #include "bq/Dialect/BQ/Transforms/Passes.h"
+#include "bq/Pipelines/Pipelines.h"
 
 #include "mlir/IR/DialectRegistry.h"
 
@@ -16,7 +18,11 @@ inline void registerAllBQDialects(mlir::DialectRegistry &registry) {
 }
 
 /// Registers every bq pass and pipeline with the global pass registry.
-inline void registerAllBQPasses() { registerBQPasses(); }
+inline void registerAllBQPasses() {
+  registerBQPasses();
+  registerBQConversionPasses();
+  registerBQPipelines();
+}
 
 } // namespace bq
 

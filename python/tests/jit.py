@@ -43,38 +43,53 @@ def parse_memrefs(text):
     return arrays
 
 
-def call_main(name, args, arg_types, result_types):
-    """A `main` that calls @name on constant arguments and prints results."""
-    lines = ["func.func private @printMemrefF32(memref<*xf32>)",
-             "func.func @main() {"]
-    operands = []
-    for i, (arg, ty) in enumerate(zip(args, arg_types)):
-        static = tensor_type(arg.shape, "f32")
-        lines.append(f"  %s{i} = arith.constant {dense_hex(arg.astype(np.float32))}"
-                     f" : {static}")
-        # A cast even between equal types keeps the call's operand a value
-        # the callee may not fold into its body.
-        lines.append(f"  %a{i} = tensor.cast %s{i} : {static} to {ty}")
-        operands.append(f"%a{i}")
-    results = ", ".join(f"%r{i}" for i in range(len(result_types)))
-    lines.append(f"  {results} = call @{name}({', '.join(operands)}) : "
-                 f"({', '.join(arg_types)}) -> ({', '.join(result_types)})")
-    for i, ty in enumerate(result_types):
-        memref = ty.replace("tensor<", "memref<")
-        lines.append(f"  %b{i} = bufferization.to_buffer %r{i} : {ty} to "
-                     f"{memref}")
-        lines.append(f"  %u{i} = memref.cast %b{i} : {memref} to memref<*xf32>")
-        lines.append(f"  call @printMemrefF32(%u{i}) : (memref<*xf32>) -> ()")
+_PRINTERS = {"f32": "printMemrefF32", "i32": "printMemrefI32",
+             "i64": "printMemrefI64"}
+
+
+def _element(type_text):
+    return type_text[type_text.rindex("x") + 1:-1]
+
+
+def call_main(calls):
+    """A `main` that calls each (name, args, arg_types, result_types) on
+    constant arguments and prints every result."""
+    lines = [f"func.func private @{fn}(memref<*x{ty}>)"
+             for ty, fn in _PRINTERS.items()]
+    lines.append("func.func @main() {")
+    for c, (name, args, arg_types, result_types) in enumerate(calls):
+        operands = []
+        for i, (arg, ty) in enumerate(zip(args, arg_types)):
+            static = tensor_type(arg.shape, "f32")
+            lines.append(f"  %s{c}_{i} = arith.constant "
+                         f"{dense_hex(arg.astype(np.float32))} : {static}")
+            lines.append(f"  %a{c}_{i} = tensor.cast %s{c}_{i} : {static} to "
+                         f"{ty}")
+            operands.append(f"%a{c}_{i}")
+        results = ", ".join(f"%r{c}_{i}" for i in range(len(result_types)))
+        lines.append(f"  {results} = call @{name}({', '.join(operands)}) : "
+                     f"({', '.join(arg_types)}) -> "
+                     f"({', '.join(result_types)})")
+        for i, ty in enumerate(result_types):
+            memref = ty.replace("tensor<", "memref<")
+            element = _element(ty)
+            lines.append(f"  %b{c}_{i} = bufferization.to_buffer %r{c}_{i} : "
+                         f"{ty} to {memref}")
+            lines.append(f"  %u{c}_{i} = memref.cast %b{c}_{i} : {memref} to "
+                         f"memref<*x{element}>")
+            lines.append(f"  call @{_PRINTERS[element]}(%u{c}_{i}) : "
+                         f"(memref<*x{element}>) -> ()")
     lines += ["  return", "}"]
     return "\n".join(lines)
 
 
-def run_function(bq_opt, func_text, name, args, arg_types, result_types,
-                 passes):
-    """Compiles `func_text` + a main with `passes` and runs it; returns the
-    results as numpy arrays."""
-    module = func_text + "\n" + call_main(name, args, arg_types, result_types)
-    compiled = subprocess.run([str(bq_opt), "-", *passes, *LOWER_TO_LLVM],
+def run_module(bq_opt, funcs_text, calls, passes, lower=True):
+    """Compiles `funcs_text` + a main making `calls` with `passes` (then the
+    upstream lowering unless `lower` is False, for pipelines that lower
+    themselves) and runs it; returns every printed result in order."""
+    module = funcs_text + "\n" + call_main(calls)
+    tail = LOWER_TO_LLVM if lower else []
+    compiled = subprocess.run([str(bq_opt), "-", *passes, *tail],
                               input=module, capture_output=True, text=True)
     if compiled.returncode != 0:
         raise RuntimeError(f"bq-opt failed:\n{compiled.stderr}")
@@ -85,5 +100,14 @@ def run_function(bq_opt, func_text, name, args, arg_types, result_types,
     if ran.returncode != 0:
         raise RuntimeError(f"mlir-runner failed:\n{ran.stderr}")
     results = parse_memrefs(ran.stdout)
-    assert len(results) == len(result_types), ran.stdout
+    expected = sum(len(c[3]) for c in calls)
+    assert len(results) == expected, ran.stdout
     return results
+
+
+def run_function(bq_opt, func_text, name, args, arg_types, result_types,
+                 passes):
+    """Compiles `func_text` + a main with `passes` and runs it; returns the
+    results as numpy arrays."""
+    return run_module(bq_opt, func_text,
+                      [(name, args, arg_types, result_types)], passes)

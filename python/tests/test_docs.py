@@ -9,6 +9,7 @@ from conftest import ROOT, build_dir
 GENERATED = {
     "BQDialect.md": "Dialects/BQDialect.md",
     "BQPasses.md": "BQPasses.md",
+    "BQConversionPasses.md": "BQConversionPasses.md",
 }
 
 
@@ -25,6 +26,7 @@ def test_every_pass_is_documented(bq_opt):
                                text=True, check=True).stdout
     passes = sorted(set(re.findall(r"--(bq-[\w-]+|convert-bq-[\w-]+)",
                                    help_text)))
+    assert "bq-cpu-pipeline" in passes
     assert passes, "bq-opt --help lists no bq pass"
     readme = (ROOT / "README.md").read_text()
     pass_doc = (ROOT / "docs" / "passes.md").read_text()

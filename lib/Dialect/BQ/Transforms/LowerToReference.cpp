@@ -224,3 +224,7 @@ struct BQLowerToReferencePass
 };
 
 } // namespace
+
+void bq::populateLowerQuantizeActivationsPatterns(RewritePatternSet &patterns) {
+  patterns.add<LowerQuantizeActivations>(patterns.getContext());
+}

@@ -33,6 +33,11 @@ ActQuantization buildActQuantization(mlir::OpBuilder &b, mlir::Location loc,
                                      std::optional<llvm::APFloat> hi,
                                      bool dequantize);
 
+/// Adds the pattern that lowers bq.quantize_activations to linalg (shared by
+/// bq-lower-to-reference and the CPU lowering).
+void populateLowerQuantizeActivationsPatterns(
+    mlir::RewritePatternSet &patterns);
+
 #define GEN_PASS_REGISTRATION
 #include "bq/Dialect/BQ/Transforms/Passes.h.inc"
 
