@@ -55,7 +55,10 @@ docs: configure
 	@echo "docs/generated updated from $(BUILD_DIR)/docs"
 
 bench: build
+	@scripts/install-deps.sh --bench
 	@ninja -C $(BUILD_DIR) bq-benchmarks
+	@$(BUILD_DIR)/benchmarks/cpu-matmul-bench --csv $(BUILD_DIR)/cpu-matmul.csv
+	@$(PYTHON) benchmarks/plot_cpu.py $(BUILD_DIR)/cpu-matmul.csv $(BUILD_DIR)/cpu-matmul.png
 	@$(BUILD_DIR)/benchmarks/quantizer-bench
 
 clean:

@@ -5,7 +5,8 @@
 # `apt-get update` only when something has to be installed. Debian packages
 # only (there is no pip index on the build machines).
 #
-# Usage: scripts/install-deps.sh [--dry-run]
+# Usage: scripts/install-deps.sh [--bench] [--dry-run]
+#   --bench   also what `make bench` needs to plot (python3-matplotlib)
 #===----------------------------------------------------------------------===#
 set -euo pipefail
 
@@ -16,10 +17,19 @@ PACKAGES=(
   # find_package(MLIR) even though it does not depend on them.
   llvm-22-dev llvm-22-tools libmlir-22-dev mlir-22-tools
   # Tests and benchmarks.
-  libgtest-dev libbenchmark-dev
+  libgtest-dev libbenchmark-dev libopenblas-dev
   # Python package and its tests.
   python3 python3-dev pybind11-dev python3-numpy python3-pytest
 )
+
+dry_run=0
+for arg in "$@"; do
+  case "$arg" in
+    --bench) PACKAGES+=(python3-matplotlib) ;;
+    --dry-run) dry_run=1 ;;
+    *) echo "install-deps: unknown option $arg" >&2; exit 2 ;;
+  esac
+done
 
 missing=()
 for pkg in "${PACKAGES[@]}"; do
@@ -33,7 +43,7 @@ if [[ ${#missing[@]} -eq 0 ]]; then
 fi
 
 echo "install-deps: installing ${missing[*]}"
-if [[ "${1:-}" == "--dry-run" ]]; then
+if [[ $dry_run -eq 1 ]]; then
   exit 0
 fi
 

@@ -200,8 +200,11 @@ struct BitSerialKernel {
 std::pair<int64_t, int64_t> pickTile(int64_t ka, int64_t kw,
                                      const BitSerialTiling &tiling) {
   int64_t pairs = ka * kw;
-  int64_t mr = pairs <= 4 ? 4 : (pairs <= 16 ? 2 : 1);
-  int64_t nr = 2;
+  // Measured on AVX-512 (docs/benchmarks.md): 6 x 4 keeps W1A1 at about
+  // 80% of the popcount roofline (24 accumulators + 10 loaded vectors);
+  // with more pairs per tile the shift and add per pair dominate.
+  int64_t mr = pairs == 1 ? 6 : (pairs <= 4 ? 4 : (pairs <= 16 ? 2 : 1));
+  int64_t nr = pairs == 1 ? 4 : 2;
   if (tiling.tileRows > 0)
     mr = tiling.tileRows;
   if (tiling.tileCols > 0)
