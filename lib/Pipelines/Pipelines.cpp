@@ -16,6 +16,7 @@ static constexpr llvm::StringLiteral kLowerToLLVM =
     "one-shot-bufferize{bufferize-function-boundaries "
     "function-boundary-type-conversion=identity-layout-map},"
     "buffer-deallocation-pipeline,"
+    "convert-bufferization-to-memref,"
     "convert-linalg-to-loops,"
     "lower-affine,"
     "convert-vector-to-scf,"

@@ -7,11 +7,14 @@ import sys
 import pytest
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
-sys.path.insert(0, str(ROOT / "python"))
 
 
 def build_dir():
     return pathlib.Path(os.environ.get("BQ_BUILD_DIR", ROOT / "build"))
+
+
+# The package sources and, for its native extension, <build>/python.
+sys.path[:0] = [str(ROOT / "python"), str(build_dir() / "python")]
 
 
 @pytest.fixture(scope="session")

@@ -33,3 +33,9 @@ def test_every_pass_is_documented(bq_opt):
     for name in passes:
         assert f"`{name}`" in pass_doc, f"{name} missing from docs/passes.md"
         assert name in readme, f"{name} missing from README.md"
+
+
+def test_python_doc_example_runs():
+    text = (ROOT / "docs" / "python.md").read_text()
+    block = re.search(r"```python\n(.*?)```", text, re.S).group(1)
+    exec(compile(block, "docs/python.md", "exec"), {})
