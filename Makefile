@@ -1,7 +1,8 @@
 # bq: the two commands of the README's quick start, and their parts.
 #
 #   make test    install deps -> configure -> build -> lit, ctest, pytest
-#   make demo    install deps -> build -> run the demo
+#   make demo    install deps -> build -> quantize, compile and run the
+#                digit classifiers (RETRAIN=1 retrains them first)
 #
 # Both are incremental when run again. Variables: BUILD_DIR, BUILD_TYPE,
 # LLVM_PREFIX, PYTHON, JOBS.
@@ -19,7 +20,7 @@ CMAKE_FLAGS = -G Ninja -S . -B $(BUILD_DIR) \
   -DPython3_EXECUTABLE=$(PYTHON)
 
 .PHONY: all deps configure build test check-lit check-unit check-python \
-        demo docs bench clean
+        demo weight-report docs bench clean
 
 all: build
 
@@ -45,6 +46,13 @@ check-python: build
 	@BQ_BUILD_DIR=$(abspath $(BUILD_DIR)) $(PYTHON) -m pytest -q python/tests
 
 demo: build
+	@scripts/install-deps.sh --demo
+	@if [ -n "$(RETRAIN)" ]; then \
+	  scripts/install-deps.sh --train && $(PYTHON) examples/digits/train.py; \
+	fi
+	@$(PYTHON) examples/digits/demo.py --build-dir $(BUILD_DIR)
+
+weight-report: build
 	@$(PYTHON) examples/weight-report/demo.py --build-dir $(BUILD_DIR)
 
 docs: configure

@@ -5,8 +5,10 @@
 # `apt-get update` only when something has to be installed. Debian packages
 # only (there is no pip index on the build machines).
 #
-# Usage: scripts/install-deps.sh [--bench] [--dry-run]
+# Usage: scripts/install-deps.sh [--bench] [--demo] [--train] [--dry-run]
 #   --bench   also what `make bench` needs to plot (python3-matplotlib)
+#   --demo    also what `make demo` needs to plot (python3-matplotlib)
+#   --train   also what `make demo RETRAIN=1` needs (python3-sklearn)
 #===----------------------------------------------------------------------===#
 set -euo pipefail
 
@@ -25,7 +27,8 @@ PACKAGES=(
 dry_run=0
 for arg in "$@"; do
   case "$arg" in
-    --bench) PACKAGES+=(python3-matplotlib) ;;
+    --bench|--demo) PACKAGES+=(python3-matplotlib) ;;
+    --train) PACKAGES+=(python3-sklearn) ;;
     --dry-run) dry_run=1 ;;
     *) echo "install-deps: unknown option $arg" >&2; exit 2 ;;
   esac
