@@ -56,6 +56,33 @@ class _Emitter:
         return out
 
 
+def _elementwise(em, operands, shape, batch, block_args, body, stem):
+    """A parallel linalg.generic over `shape`: `operands` are (value, type,
+    map results) triples; `body` are the region's lines, yielding a f32."""
+    rank = len(shape)
+    dims = ", ".join(f"d{i}" for i in range(rank))
+    ident = f"affine_map<({dims}) -> ({dims})>"
+    maps = [f"affine_map<({dims}) -> ({results})>"
+            for _, _, results in operands] + [ident]
+    init = em.empty(shape, batch)
+    out = em.fresh(stem)
+    parallel = ", ".join(['"parallel"'] * rank)
+    values = ", ".join(v for v, _, _ in operands)
+    types = ", ".join(t for _, t, _ in operands)
+    em.emit(f"{out} = linalg.generic {{indexing_maps = [{', '.join(maps)}], "
+            f"iterator_types = [{parallel}]}} ins({values} : {types}) "
+            f"outs({init} : {_ttype(shape)}) {{")
+    em.emit(f"^bb0({block_args}, %out: f32):")
+    for line in body:
+        em.emit("  " + line)
+    em.emit(f"}} -> {_ttype(shape)}")
+    return out
+
+
+def _all_dims(shape):
+    return ", ".join(f"d{i}" for i in range(len(shape)))
+
+
 class Layer:
     def output_shape(self, shape):
         raise NotImplementedError
@@ -96,22 +123,12 @@ class Linear(Layer):
 def _bias_add(em, y, shape, bias, batch, channel_axis):
     b = em.fresh("b")
     em.emit(f"{b} = arith.constant {_hex(bias)} : {_ttype(bias.shape)}")
-    rank = len(shape)
-    dims = ", ".join(f"d{i}" for i in range(rank))
-    ident = f"affine_map<({dims}) -> ({dims})>"
-    chan = f"affine_map<({dims}) -> (d{channel_axis})>"
-    init = em.empty(shape, batch)
-    out = em.fresh("ba")
-    parallel = ", ".join(['"parallel"'] * rank)
-    em.emit(f"{out} = linalg.generic {{indexing_maps = [{ident}, {chan}, "
-            f"{ident}], iterator_types = [{parallel}]}} ins({y}, {b} : "
-            f"{_ttype(shape)}, {_ttype(bias.shape)}) outs({init} : "
-            f"{_ttype(shape)}) {{")
-    em.emit("^bb0(%in: f32, %bias: f32, %out: f32):")
-    em.emit("  %sum = arith.addf %in, %bias : f32")
-    em.emit("  linalg.yield %sum : f32")
-    em.emit(f"}} -> {_ttype(shape)}")
-    return out
+    return _elementwise(
+        em, [(y, _ttype(shape), _all_dims(shape)),
+             (b, _ttype(bias.shape), f"d{channel_axis}")],
+        shape, batch, "%in: f32, %bias: f32",
+        ["%sum = arith.addf %in, %bias : f32", "linalg.yield %sum : f32"],
+        "ba")
 
 
 class ReLU(Layer):
@@ -119,20 +136,12 @@ class ReLU(Layer):
         return shape
 
     def emit(self, em, x, shape, batch):
-        rank = len(shape)
-        dims = ", ".join(f"d{i}" for i in range(rank))
-        ident = f"affine_map<({dims}) -> ({dims})>"
-        init = em.empty(shape, batch)
-        out = em.fresh("relu")
-        parallel = ", ".join(['"parallel"'] * rank)
-        em.emit(f"{out} = linalg.generic {{indexing_maps = [{ident}, "
-                f"{ident}], iterator_types = [{parallel}]}} ins({x} : "
-                f"{_ttype(shape)}) outs({init} : {_ttype(shape)}) {{")
-        em.emit("^bb0(%in: f32, %out: f32):")
-        em.emit("  %zero = arith.constant 0.0 : f32")
-        em.emit("  %max = arith.maximumf %in, %zero : f32")
-        em.emit("  linalg.yield %max : f32")
-        em.emit(f"}} -> {_ttype(shape)}")
+        out = _elementwise(
+            em, [(x, _ttype(shape), _all_dims(shape))], shape, batch,
+            "%in: f32",
+            ["%zero = arith.constant 0.0 : f32",
+             "%max = arith.maximumf %in, %zero : f32",
+             "linalg.yield %max : f32"], "relu")
         return out, shape
 
 
@@ -220,21 +229,12 @@ class AvgPool2d(_Pool2d):
     def emit(self, em, x, shape, batch):
         y, out_shape = self._pool(em, x, shape, batch, "pooling_nchw_sum",
                                   "0.0")
-        rank = 4
-        dims = ", ".join(f"d{i}" for i in range(rank))
-        ident = f"affine_map<({dims}) -> ({dims})>"
-        init = em.empty(out_shape, batch)
-        out = em.fresh("avg")
-        parallel = ", ".join(['"parallel"'] * rank)
-        em.emit(f"{out} = linalg.generic {{indexing_maps = [{ident}, "
-                f"{ident}], iterator_types = [{parallel}]}} "
-                f"ins({y} : {_ttype(out_shape)}) outs({init} : "
-                f"{_ttype(out_shape)}) {{")
-        em.emit("^bb0(%in: f32, %out: f32):")
-        em.emit(f"  %n = arith.constant {float(self.kernel * self.kernel)} : f32")
-        em.emit("  %mean = arith.divf %in, %n : f32")
-        em.emit("  linalg.yield %mean : f32")
-        em.emit(f"}} -> {_ttype(out_shape)}")
+        out = _elementwise(
+            em, [(y, _ttype(out_shape), _all_dims(out_shape))], out_shape,
+            batch, "%in: f32",
+            [f"%n = arith.constant {float(self.kernel * self.kernel)} : f32",
+             "%mean = arith.divf %in, %n : f32", "linalg.yield %mean : f32"],
+            "avg")
         return out, out_shape
 
 

@@ -7,19 +7,8 @@ import numpy as np
 import pytest
 
 from bq import reference as ref
+from data import DISTS, sample
 from mlir_text import dense_hex, function_results, run_bq_opt, tensor_type
-
-
-def sample(rng, dist, shape):
-    if dist == "gaussian":
-        return rng.normal(0, 0.05, shape)
-    if dist == "laplace":
-        return rng.laplace(0, 0.05, shape)
-    if dist == "uniform":
-        return rng.uniform(-1, 1, shape)
-    if dist == "heavy":
-        return rng.standard_t(1.5, shape)
-    return rng.integers(-2, 3, shape) * 0.25  # tied
 
 
 def quantize_func(name, w, bits, method, scale, granularity, axis):
@@ -55,9 +44,6 @@ def check_cases(bq_opt, cases):
         tol = 1e-6 * max(1.0, float(np.abs(w).max()))
         assert np.allclose(alpha, exp_alpha, rtol=1e-5, atol=tol), what
         assert np.allclose(beta, exp_beta, rtol=1e-5, atol=tol), what
-
-
-DISTS = ["gaussian", "laplace", "uniform", "heavy", "tied"]
 
 
 @pytest.mark.parametrize("method", ref.METHODS)

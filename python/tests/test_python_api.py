@@ -9,21 +9,7 @@ import pytest
 
 import bq
 from bq import reference as ref
-
-
-def sample(rng, dist, shape):
-    if dist == "gaussian":
-        return rng.normal(0, 0.05, shape)
-    if dist == "laplace":
-        return rng.laplace(0, 0.05, shape)
-    if dist == "uniform":
-        return rng.uniform(-1, 1, shape)
-    if dist == "heavy":
-        return rng.standard_t(1.5, shape)
-    return rng.integers(-2, 3, shape) * 0.25
-
-
-DISTS = ["gaussian", "laplace", "uniform", "heavy", "tied"]
+from data import DISTS, sample
 
 
 @pytest.mark.parametrize("method", ref.METHODS)
