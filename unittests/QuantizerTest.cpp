@@ -526,3 +526,26 @@ TEST(QuantizerTest, ActivationsDynamicAndStatic) {
                                    codes.data(), params)
                    .ok());
 }
+
+// Found by the quantizer fuzzer: a range that overflows f32 made
+// (x - lo) / s = inf / inf = NaN, converted to uint8 (undefined). Such
+// values now get code 0; the others stay on the grid.
+TEST(QuantizerTest, ActivationRangeOverflowIsDefined) {
+  std::vector<float> x = {-3.0e38f, 0.0f, 3.0e38f};
+  std::vector<uint8_t> codes(3, 0xEE);
+  ActQuantParams params;
+  ASSERT_TRUE(quantizeActivations(x.data(), 3, 2, std::nullopt, codes.data(),
+                                  params)
+                  .ok());
+  EXPECT_TRUE(std::isinf(params.scale));
+  // -3e38: (0) / inf = 0; 0: 3e38 / inf = 0; 3e38: inf / inf = NaN -> 0.
+  EXPECT_EQ(codes, (std::vector<uint8_t>{0, 0, 0}));
+  // A range that underflows: s = 1e-45 / 255 = 0, so x == lo gives 0 / 0.
+  std::vector<float> tiny = {0.0f, 1e-45f};
+  ASSERT_TRUE(quantizeActivations(tiny.data(), 2, 8, std::nullopt,
+                                  codes.data(), params)
+                  .ok());
+  EXPECT_EQ(params.scale, 0.0f);
+  EXPECT_EQ(codes[0], 0);
+  EXPECT_EQ(codes[1], 255);
+}

@@ -454,8 +454,10 @@ Status quantizeActivations(const float *x, size_t n, int64_t bits,
   float top = float(maxCode(bits));
   float scale = hi > lo ? (hi - lo) / top : 1.0f;
   for (size_t i = 0; i < n; ++i) {
+    // The quotient is NaN only when the range over- or underflows f32
+    // (inf / inf, 0 / 0); such values get code 0.
     float c = std::nearbyint((x[i] - lo) / scale);
-    codes[i] = uint8_t(std::clamp(c, 0.0f, top));
+    codes[i] = std::isnan(c) ? 0 : uint8_t(std::clamp(c, 0.0f, top));
   }
   params.scale = scale;
   params.offset = lo;

@@ -174,8 +174,11 @@ def quantize_activations(x, bits, lo=None, hi=None):
         hi = x.max() if x.size else np.float32(0)
     lo, hi = np.float32(lo), np.float32(hi)
     top = np.float32((1 << bits) - 1)
-    s = (hi - lo) / top if hi > lo else np.float32(1)
-    c = np.clip(np.rint((x - lo) / s), 0, top).astype(np.uint8)
+    with np.errstate(invalid="ignore", over="ignore", divide="ignore"):
+        s = (hi - lo) / top if hi > lo else np.float32(1)
+        q = np.rint((x - lo) / s)
+    # NaN only when the range over- or underflows float32: code 0.
+    c = np.clip(np.where(np.isnan(q), 0, q), 0, top).astype(np.uint8)
     return c, np.float32(s), lo
 
 

@@ -115,7 +115,9 @@ py::tuple quantize(FloatArray array, int64_t bits, const std::string &method,
   if (!status.ok())
     throw py::value_error(status.message());
   py::array_t<uint8_t> codes(shape);
-  std::memcpy(codes.mutable_data(), result.codes.data(), result.codes.size());
+  if (!result.codes.empty())
+    std::memcpy(codes.mutable_data(), result.codes.data(),
+                result.codes.size());
   return py::make_tuple(codes, scalesArray(result.alpha, options),
                         scalesArray(result.beta, options));
 }

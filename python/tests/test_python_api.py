@@ -165,3 +165,14 @@ func.func @two(%x: tensor<?x3xf32>) -> (tensor<?x3xf32>, tensor<?x3xi8>) {
     same, codes = bq.compile(text).invoke("two", x)
     assert np.array_equal(same, x)
     assert np.array_equal(codes, ref.quantize_activations(x, 2)[0])
+
+
+def test_activation_range_overflow_matches_reference():
+    # Found by the quantizer fuzzer (see docs/quantizer.md).
+    for x in [np.array([-3e38, 0, 3e38, 1e38], np.float32),
+              np.array([0, 1e-45, 0], np.float32)]:
+        for bits in (2, 8):
+            codes, s, o = bq.quantize_activations(x, bits)
+            e_codes, e_s, e_o = ref.quantize_activations(x, bits)
+            assert np.array_equal(codes, e_codes), (x, bits)
+            assert np.float32(s) == e_s or (np.isinf(s) and np.isinf(e_s))

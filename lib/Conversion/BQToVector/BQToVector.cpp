@@ -232,7 +232,8 @@ struct LowerBitSerialMatmul : public OpRewritePattern<BitSerialMatmulOp> {
     Value n = memref::DimOp::create(rewriter, loc, kernel.rhs, 1);
     kernel.out = allocResult(rewriter, loc, resultType, {m, n});
 
-    auto [mr, nr] = pickTile(kernel.ka, kernel.kw, tiling);
+    std::pair<int64_t, int64_t> tile = pickTile(kernel.ka, kernel.kw, tiling);
+    int64_t mr = tile.first, nr = tile.second;
     int64_t rowBlock = std::max(mr, tiling.rowBlock / mr * mr);
     OpBuilder &b = rewriter;
     auto floorTo = [&](Value size, int64_t multiple) -> Value {

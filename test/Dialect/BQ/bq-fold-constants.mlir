@@ -125,3 +125,16 @@ func.func @not_constant(%w: tensor<4xf32>) -> tensor<4xi8> {
       granularity(tensor) : tensor<4xf32> -> tensor<4xi8>, tensor<f32>
   return %c : tensor<4xi8>
 }
+
+// -----
+
+// An empty constant folds to empty codes with alpha = beta = 0.
+// CHECK-LABEL: func @empty
+// CHECK-DAG: arith.constant dense<> : tensor<0x4xi8>
+// CHECK-DAG: arith.constant dense<0.000000e+00> : tensor<f32>
+func.func @empty() -> (tensor<0x4xi8>, tensor<f32>) {
+  %w = arith.constant dense<> : tensor<0x4xf32>
+  %c, %a, %b = bq.balanced_quantize %w bits(2) method(exact) scale(lsq)
+      granularity(tensor) : tensor<0x4xf32> -> tensor<0x4xi8>, tensor<f32>
+  return %c, %a : tensor<0x4xi8>, tensor<f32>
+}

@@ -51,3 +51,13 @@ func.func @bad_range(%x: tensor<4x2xf32>, %init: tensor<4x3xf32>) -> tensor<4x3x
   %y = linalg.matmul {bq.act_range = array<f32: 1.0>} ins(%x, %w : tensor<4x2xf32>, tensor<2x3xf32>) outs(%init : tensor<4x3xf32>) -> tensor<4x3xf32>
   return %y : tensor<4x3xf32>
 }
+
+// -----
+
+// An empty weight (K = 0) is left in float.
+func.func @empty_weight(%x: tensor<4x0xf32>, %init: tensor<4x3xf32>) -> tensor<4x3xf32> {
+  %w = arith.constant dense<> : tensor<0x3xf32>
+  // expected-remark @+1 {{bq-quantize-linalg: the weight is empty; left in float}}
+  %y = linalg.matmul ins(%x, %w : tensor<4x0xf32>, tensor<0x3xf32>) outs(%init : tensor<4x3xf32>) -> tensor<4x3xf32>
+  return %y : tensor<4x3xf32>
+}

@@ -50,7 +50,8 @@ static FailureOr<std::vector<float>> toFloats(Type elementType,
     if (raw.size() != n * sizeof(float))
       return failure();
     std::vector<float> values(n);
-    std::memcpy(values.data(), raw.data(), raw.size());
+    if (n != 0)
+      std::memcpy(values.data(), raw.data(), raw.size());
     return values;
   }
   if (elementType.isF16() || elementType.isBF16()) {

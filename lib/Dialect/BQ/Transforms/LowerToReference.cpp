@@ -98,6 +98,10 @@ ActQuantization bq::buildActQuantization(OpBuilder &b, Location loc, Value x,
             Value shifted = arith::SubFOp::create(nb, nl, args[0], loValue);
             Value scaled = arith::DivFOp::create(nb, nl, shifted, scale);
             Value rounded = math::RoundEvenOp::create(nb, nl, scaled);
+            // NaN only when the range over- or underflows f32: code 0.
+            Value isNan = arith::CmpFOp::create(
+                nb, nl, arith::CmpFPredicate::UNO, rounded, rounded);
+            rounded = arith::SelectOp::create(nb, nl, isNan, zero, rounded);
             Value low = arith::MaximumFOp::create(nb, nl, rounded, zero);
             Value code = arith::MinimumFOp::create(nb, nl, low, top);
             Value result = code;

@@ -349,6 +349,10 @@ BQQuantizeLinalgPass::analyzeContraction(linalg::LinalgOp op) {
                     "are supported; left in float");
       return failure();
     }
+    if (host->data.empty()) {
+      op.emitRemark("bq-quantize-linalg: the weight is empty; left in float");
+      return failure();
+    }
     candidate.dims = *dims;
     candidate.sharedBroadcast = broadcast;
     // Permute the weight to [batch?][K][N?] at compile time.
@@ -397,6 +401,10 @@ BQQuantizeLinalgPass::analyzeConv(linalg::LinalgOp op, Kind kind) {
   if (!hasF32Activations(op, 0)) {
     op.emitRemark("bq-quantize-linalg: only f32 activations and results are "
                   "supported; left in float");
+    return failure();
+  }
+  if (host->data.empty()) {
+    op.emitRemark("bq-quantize-linalg: the filter is empty; left in float");
     return failure();
   }
   auto outType = cast<RankedTensorType>(op.getDpsInits()[0].getType());

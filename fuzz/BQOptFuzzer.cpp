@@ -1,0 +1,64 @@
+//===- BQOptFuzzer.cpp - libFuzzer harness for bq's passes ----------------===//
+//
+// Parses the input as MLIR; if it parses and verifies, runs
+//   bq-fold-constants, bq-quant-report, bq-quantize-linalg, bq-decompose,
+//   canonicalize and bq-cpu-pipeline (to the LLVM dialect)
+// on it. Diagnostics are expected and silenced; crashes, sanitizer reports
+// and IR that fails to verify after a successful pass (the pass manager's
+// verifier is on) are findings.
+//
+//===----------------------------------------------------------------------===//
+
+#include "bq/InitAll.h"
+
+#include "mlir/IR/BuiltinOps.h"
+#include "mlir/IR/Diagnostics.h"
+#include "mlir/IR/MLIRContext.h"
+#include "mlir/InitAllDialects.h"
+#include "mlir/InitAllExtensions.h"
+#include "mlir/InitAllPasses.h"
+#include "mlir/Parser/Parser.h"
+#include "mlir/Pass/PassManager.h"
+
+#include <memory>
+
+namespace {
+
+mlir::MLIRContext &context() {
+  static std::unique_ptr<mlir::MLIRContext> ctx = [] {
+    mlir::registerAllPasses();
+    bq::registerAllBQPasses();
+    mlir::DialectRegistry registry;
+    mlir::registerAllDialects(registry);
+    mlir::registerAllExtensions(registry);
+    bq::registerAllBQDialects(registry);
+    auto c = std::make_unique<mlir::MLIRContext>(registry);
+    c->loadAllAvailableDialects();
+    c->disableMultithreading();
+    return c;
+  }();
+  return *ctx;
+}
+
+constexpr const char *kPipeline =
+    "bq-fold-constants,bq-quant-report,bq-quantize-linalg,bq-decompose,"
+    "canonicalize,bq-cpu-pipeline";
+
+} // namespace
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
+  mlir::MLIRContext &ctx = context();
+  mlir::ScopedDiagnosticHandler silence(
+      &ctx, [](mlir::Diagnostic &) { return mlir::success(); });
+  llvm::StringRef text(reinterpret_cast<const char *>(data), size);
+  mlir::ParserConfig config(&ctx);
+  mlir::OwningOpRef<mlir::ModuleOp> module =
+      mlir::parseSourceString<mlir::ModuleOp>(text, config);
+  if (!module)
+    return 0;
+  mlir::PassManager pm(&ctx);
+  if (mlir::failed(mlir::parsePassPipeline(kPipeline, pm)))
+    __builtin_trap();
+  (void)pm.run(*module);
+  return 0;
+}
