@@ -9,6 +9,8 @@
 #   --bench   also what `make bench` needs to plot (python3-matplotlib)
 #   --demo    also what `make demo` needs to plot (python3-matplotlib)
 #   --train   also what `make demo RETRAIN=1` needs (python3-sklearn)
+#   --sanitize  also clang-22 and its sanitizer/libFuzzer runtimes
+#             (`make fuzz`, `make test-sanitize`)
 #===----------------------------------------------------------------------===#
 set -euo pipefail
 
@@ -29,6 +31,7 @@ for arg in "$@"; do
   case "$arg" in
     --bench|--demo) PACKAGES+=(python3-matplotlib) ;;
     --train) PACKAGES+=(python3-sklearn) ;;
+    --sanitize) PACKAGES+=(clang-22 libclang-rt-22-dev) ;;
     --dry-run) dry_run=1 ;;
     *) echo "install-deps: unknown option $arg" >&2; exit 2 ;;
   esac

@@ -24,7 +24,9 @@ config.substitutions.append(
      ",".join(os.path.join(config.llvm_lib_dir, lib) for lib in
               ["libmlir_c_runner_utils.so", "libmlir_runner_utils.so"])))
 
-llvm_config.with_system_environment(["HOME", "INCLUDE", "LIB", "TMP", "TEMP"])
+llvm_config.with_system_environment(
+    ["HOME", "INCLUDE", "LIB", "TMP", "TEMP", "LD_PRELOAD", "LD_LIBRARY_PATH",
+     "ASAN_OPTIONS", "UBSAN_OPTIONS"])
 llvm_config.use_default_substitutions()
 
 # bq's tools come first, then LLVM's (FileCheck, not, mlir-opt, mlir-runner).

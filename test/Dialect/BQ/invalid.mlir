@@ -375,3 +375,30 @@ func.func @f(%p: tensor<2x3xi32>, %ra: tensor<2xi32>, %cw: tensor<3xi32>, %s: te
   %y = bq.affine_epilogue %p row_sums(%ra) col_sums(%cw) weight(%s, %s) act(%f, %f) k(8) : tensor<2x3xi32>, tensor<2xi32>, tensor<3xi32>, tensor<3xf32> -> tensor<3x3xf32>
   return
 }
+
+// -----
+
+// Weight codes are a matrix.
+func.func @f(%x: tensor<2x4xf32>, %c: tensor<4xi8>, %s: tensor<f32>) {
+  // expected-error @+1 {{expects weight codes of rank 2, got 'tensor<4xi8>'}}
+  %y = bq.quantized_matmul %x, %c, %s, %s weight_bits(2) act_bits(8) act_range(dynamic) : tensor<2x4xf32>, tensor<4xi8>, tensor<f32> -> tensor<2x3xf32>
+  return
+}
+
+// -----
+
+// The quantized matmul's result is a matrix.
+func.func @f(%x: tensor<2x4xf32>, %c: tensor<4x3xi8>, %s: tensor<f32>) {
+  // expected-error @+1 {{expects result of rank 2, got 'tensor<6xf32>'}}
+  %y = bq.quantized_matmul %x, %c, %s, %s weight_bits(2) act_bits(8) act_range(dynamic) : tensor<2x4xf32>, tensor<4x3xi8>, tensor<f32> -> tensor<6xf32>
+  return
+}
+
+// -----
+
+// Bit-serial products are i32 or i64 matrices.
+func.func @f(%a: tensor<1x2x1xi64>, %w: tensor<1x3x1xi64>) {
+  // expected-error @+1 {{result #0 must be 2D tensor of 32-bit signless integer or 64-bit signless integer values}}
+  %p = bq.bitserial_matmul %a, %w k(64) : tensor<1x2x1xi64>, tensor<1x3x1xi64> -> tensor<2x3xi16>
+  return
+}
