@@ -2,6 +2,7 @@
 #===- run-fuzzers.sh - Run bq's libFuzzer harnesses -----------------------===#
 #
 # Usage: scripts/run-fuzzers.sh BUILD_DIR RUNS SECONDS
+# FUZZ_SEED (environment): libFuzzer's -seed, 0 = random (CI fixes it).
 #
 # quantizer-fuzzer runs RUNS inputs (capped at SECONDS). bq-opt-fuzzer runs
 # for SECONDS (or RUNS inputs) in libFuzzer's fork mode with
@@ -25,12 +26,13 @@ find "$root/test" -name '*.mlir' -exec cp {} "$corpus/bq-opt/" \;
 export ASAN_OPTIONS=detect_leaks=0:allocator_may_return_null=1
 export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 status=0
+seed=${FUZZ_SEED:-0}
 
 stat() { grep -o "stat::$1: *[0-9]*" "$2" | tail -1 | grep -o '[0-9]*$'; }
 
 echo "== quantizer-fuzzer: $runs runs (at most ${seconds}s) =="
 log=$artifacts/quantizer.log
-"$build/fuzz/quantizer-fuzzer" "$corpus/quantizer" -runs="$runs" \
+"$build/fuzz/quantizer-fuzzer" "$corpus/quantizer" -runs="$runs" -seed="$seed" \
   -max_total_time="$seconds" -print_final_stats=1 \
   -artifact_prefix="$artifacts/quantizer-" >"$log" 2>&1
 if [[ $? -ne 0 ]]; then
@@ -44,6 +46,7 @@ log=$artifacts/bq-opt.log
 rm -f "$artifacts"/bq-opt-crash-* "$artifacts"/crash-*
 (cd "$artifacts" && "$build/fuzz/bq-opt-fuzzer" "$corpus/bq-opt" \
   -dict="$root/fuzz/bq.dict" -runs="$runs" -max_total_time="$seconds" \
+  -seed="$seed" \
   -rss_limit_mb=4096 -timeout=30 -fork=1 -ignore_crashes=1 \
   -ignore_timeouts=1 -ignore_ooms=1 -print_final_stats=1 >"$log" 2>&1)
 execs=$(grep -o 'exec/s: [0-9]*' "$log" | tail -1)
