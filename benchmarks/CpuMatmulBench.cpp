@@ -15,7 +15,7 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "bq/InitAll.h"
+#include "bq/InitAllWithUpstream.h"
 #include "bq/Pipelines/Pipelines.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
@@ -86,10 +86,7 @@ struct Jit {
 
   Jit() {
     mlir::DialectRegistry registry;
-    mlir::registerAllDialects(registry);
-    mlir::registerAllExtensions(registry);
-    mlir::registerAllToLLVMIRTranslations(registry);
-    bq::registerAllBQDialects(registry);
+    bq::registerUpstreamAndBQDialects(registry);
     context.appendDialectRegistry(registry);
     context.loadAllAvailableDialects();
   }
@@ -334,8 +331,7 @@ int main(int argc, char **argv) {
   openblas_set_num_threads(1);
   llvm::InitializeNativeTarget();
   llvm::InitializeNativeTargetAsmPrinter();
-  mlir::registerAllPasses();
-  bq::registerAllBQPasses();
+  bq::registerUpstreamAndBQPasses();
   Jit jit;
 
   bool avx512 = __builtin_cpu_supports("avx512vpopcntdq");

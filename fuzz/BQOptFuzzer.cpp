@@ -9,7 +9,7 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "bq/InitAll.h"
+#include "bq/InitAllWithUpstream.h"
 
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/IR/Diagnostics.h"
@@ -27,12 +27,9 @@ namespace {
 
 mlir::MLIRContext &context() {
   static std::unique_ptr<mlir::MLIRContext> ctx = [] {
-    mlir::registerAllPasses();
-    bq::registerAllBQPasses();
+    bq::registerUpstreamAndBQPasses();
     mlir::DialectRegistry registry;
-    mlir::registerAllDialects(registry);
-    mlir::registerAllExtensions(registry);
-    bq::registerAllBQDialects(registry);
+    bq::registerUpstreamAndBQDialects(registry);
     auto c = std::make_unique<mlir::MLIRContext>(registry);
     c->loadAllAvailableDialects();
     c->disableMultithreading();

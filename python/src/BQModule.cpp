@@ -6,7 +6,7 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "bq/InitAll.h"
+#include "bq/InitAllWithUpstream.h"
 #include "bq/Quant/BitPack.h"
 #include "bq/Quant/Layout.h"
 #include "bq/Quant/Quantizer.h"
@@ -267,13 +267,9 @@ mlir::MLIRContext &sharedContext() {
   static mlir::MLIRContext *context = [] {
     llvm::InitializeNativeTarget();
     llvm::InitializeNativeTargetAsmPrinter();
-    mlir::registerAllPasses();
-    bq::registerAllBQPasses();
+    bq::registerUpstreamAndBQPasses();
     mlir::DialectRegistry registry;
-    mlir::registerAllDialects(registry);
-    mlir::registerAllExtensions(registry);
-    mlir::registerAllToLLVMIRTranslations(registry);
-    bq::registerAllBQDialects(registry);
+    bq::registerUpstreamAndBQDialects(registry);
     auto *ctx = new mlir::MLIRContext(registry);
     ctx->loadAllAvailableDialects();
     return ctx;

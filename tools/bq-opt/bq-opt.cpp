@@ -6,24 +6,14 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "bq/InitAll.h"
+#include "bq/InitAllWithUpstream.h"
 
-#include "mlir/IR/DialectRegistry.h"
-#include "mlir/InitAllDialects.h"
-#include "mlir/InitAllExtensions.h"
-#include "mlir/InitAllPasses.h"
-#include "mlir/Target/LLVMIR/Dialect/All.h"
 #include "mlir/Tools/mlir-opt/MlirOptMain.h"
 
 int main(int argc, char **argv) {
-  mlir::registerAllPasses();
-  bq::registerAllBQPasses();
-
+  bq::registerUpstreamAndBQPasses();
   mlir::DialectRegistry registry;
-  mlir::registerAllDialects(registry);
-  mlir::registerAllExtensions(registry);
-  mlir::registerAllToLLVMIRTranslations(registry);
-  bq::registerAllBQDialects(registry);
+  bq::registerUpstreamAndBQDialects(registry);
 
   return mlir::asMainReturnCode(mlir::MlirOptMain(
       argc, argv, "bq optimizer driver: balanced-quantized networks\n",
