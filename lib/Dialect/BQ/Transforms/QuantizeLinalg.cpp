@@ -281,25 +281,29 @@ private:
 quant::WeightQuantOptions BQQuantizeLinalgPass::weightOptions() const {
   quant::WeightQuantOptions options;
   options.bits = weightBits;
-  options.method = method == Method::Exact   ? quant::Method::Exact
-                   : method == Method::Mean ? quant::Method::Mean
-                                            : quant::Method::Uniform;
-  options.scale = scale == Scale::Lsq   ? quant::Scale::Lsq
-                  : scale == Scale::Max ? quant::Scale::Max
-                                        : quant::Scale::MinMax;
+  options.method = toQuant(method);
+  options.scale = toQuant(scale);
   // Weights are quantized as [K][N] matrices: channels are along axis 1.
-  options.granularity = granularity == Granularity::Channel
-                            ? quant::Granularity::Channel
-                            : quant::Granularity::Tensor;
+  options.granularity = toQuant(granularity);
   options.axis = 1;
   return options;
 }
 
-/// Checks the element types bq handles: f32 activations and results.
-static bool hasF32Activations(linalg::LinalgOp op, unsigned activationIndex) {
+/// Checks what bq can quantize once the weight (`what`: "weight" or
+/// "filter") is known to be a constant: f32 activations and results and a
+/// non-empty weight. Emits the remark and fails otherwise.
+static LogicalResult checkSupported(linalg::LinalgOp op,
+                                    unsigned activationIndex,
+                                    const HostTensor &weight, StringRef what) {
   Type x = getElementTypeOrSelf(op.getDpsInputs()[activationIndex].getType());
   Type out = getElementTypeOrSelf(op.getDpsInits()[0].getType());
-  return x.isF32() && out.isF32();
+  if (!x.isF32() || !out.isF32())
+    return op.emitRemark("bq-quantize-linalg: only f32 activations and "
+                         "results are supported; left in float");
+  if (weight.data.empty())
+    return op.emitRemark() << "bq-quantize-linalg: the " << what
+                           << " is empty; left in float";
+  return success();
 }
 
 FailureOr<std::optional<Candidate>>
@@ -344,15 +348,8 @@ BQQuantizeLinalgPass::analyzeContraction(linalg::LinalgOp op) {
       why = "the weight operand is not a constant";
       continue;
     }
-    if (!hasF32Activations(op, 1 - weightIndex)) {
-      op.emitRemark("bq-quantize-linalg: only f32 activations and results "
-                    "are supported; left in float");
+    if (failed(checkSupported(op, 1 - weightIndex, *host, "weight")))
       return failure();
-    }
-    if (host->data.empty()) {
-      op.emitRemark("bq-quantize-linalg: the weight is empty; left in float");
-      return failure();
-    }
     candidate.dims = *dims;
     candidate.sharedBroadcast = broadcast;
     // Permute the weight to [batch?][K][N?] at compile time.
@@ -398,15 +395,8 @@ BQQuantizeLinalgPass::analyzeConv(linalg::LinalgOp op, Kind kind) {
                   "in float");
     return failure();
   }
-  if (!hasF32Activations(op, 0)) {
-    op.emitRemark("bq-quantize-linalg: only f32 activations and results are "
-                  "supported; left in float");
+  if (failed(checkSupported(op, 0, *host, "filter")))
     return failure();
-  }
-  if (host->data.empty()) {
-    op.emitRemark("bq-quantize-linalg: the filter is empty; left in float");
-    return failure();
-  }
   auto outType = cast<RankedTensorType>(op.getDpsInits()[0].getType());
   if (ShapedType::isDynamic(outType.getDimSize(1)) ||
       ShapedType::isDynamic(outType.getDimSize(2)) ||

@@ -7,6 +7,7 @@
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/Matchers.h"
+#include "llvm/Support/ErrorHandling.h"
 
 using namespace mlir;
 using namespace bq;
@@ -54,34 +55,41 @@ HostTensor bq::permute(const HostTensor &tensor,
   return result;
 }
 
+quant::Method bq::toQuant(Method method) {
+  switch (method) {
+  case Method::Exact:
+    return quant::Method::Exact;
+  case Method::Mean:
+    return quant::Method::Mean;
+  case Method::Uniform:
+    return quant::Method::Uniform;
+  }
+  llvm_unreachable("unknown method");
+}
+
+quant::Scale bq::toQuant(Scale scale) {
+  switch (scale) {
+  case Scale::Lsq:
+    return quant::Scale::Lsq;
+  case Scale::Max:
+    return quant::Scale::Max;
+  case Scale::MinMax:
+    return quant::Scale::MinMax;
+  }
+  llvm_unreachable("unknown scale");
+}
+
+quant::Granularity bq::toQuant(Granularity granularity) {
+  return granularity == Granularity::Channel ? quant::Granularity::Channel
+                                             : quant::Granularity::Tensor;
+}
+
 quant::WeightQuantOptions bq::getQuantOptions(BalancedQuantizeOp op) {
   quant::WeightQuantOptions options;
   options.bits = op.getBits();
-  switch (op.getMethod()) {
-  case Method::Exact:
-    options.method = quant::Method::Exact;
-    break;
-  case Method::Mean:
-    options.method = quant::Method::Mean;
-    break;
-  case Method::Uniform:
-    options.method = quant::Method::Uniform;
-    break;
-  }
-  switch (op.getScale()) {
-  case Scale::Lsq:
-    options.scale = quant::Scale::Lsq;
-    break;
-  case Scale::Max:
-    options.scale = quant::Scale::Max;
-    break;
-  case Scale::MinMax:
-    options.scale = quant::Scale::MinMax;
-    break;
-  }
-  options.granularity = op.getGranularity() == Granularity::Channel
-                            ? quant::Granularity::Channel
-                            : quant::Granularity::Tensor;
+  options.method = toQuant(op.getMethod());
+  options.scale = toQuant(op.getScale());
+  options.granularity = toQuant(op.getGranularity());
   options.axis = op.getAxis().value_or(0);
   return options;
 }

@@ -29,6 +29,11 @@ mlir::FailureOr<HostTensor> readFloatConstant(mlir::Value value);
 HostTensor permute(const HostTensor &tensor,
                    llvm::ArrayRef<int64_t> permutation);
 
+/// The quantizer's spelling of the dialect's enums.
+quant::Method toQuant(Method method);
+quant::Scale toQuant(Scale scale);
+quant::Granularity toQuant(Granularity granularity);
+
 /// The quantizer options that `op`'s attributes spell.
 quant::WeightQuantOptions getQuantOptions(BalancedQuantizeOp op);
 
