@@ -7,16 +7,20 @@
 
 #include "mlir/Pass/PassRegistry.h"
 #include "mlir/Transforms/Passes.h"
+#include "llvm/Support/FormatVariadic.h"
 #include "llvm/Support/raw_ostream.h"
 
 using namespace mlir;
 
-/// The upstream part: bufferize, free buffers, lower to the LLVM dialect.
-static constexpr llvm::StringLiteral kLowerToLLVM =
+/// The upstream bufferization: tensors to memrefs, then free buffers.
+static constexpr llvm::StringLiteral kBufferize =
     "one-shot-bufferize{bufferize-function-boundaries "
     "function-boundary-type-conversion=identity-layout-map},"
     "buffer-deallocation-pipeline,"
-    "convert-bufferization-to-memref,"
+    "convert-bufferization-to-memref";
+
+/// The upstream lowering of host code on memrefs to the LLVM dialect.
+static constexpr llvm::StringLiteral kLowerToLLVM =
     "convert-linalg-to-loops,"
     "lower-affine,"
     "convert-vector-to-scf,"
@@ -29,6 +33,11 @@ static constexpr llvm::StringLiteral kLowerToLLVM =
     "convert-to-llvm,"
     "reconcile-unrealized-casts";
 
+static void addUpstream(OpPassManager &pm, llvm::StringRef pipeline) {
+  if (failed(parsePassPipeline(pipeline, pm, llvm::errs())))
+    llvm::report_fatal_error("bq pipelines: bad upstream pipeline");
+}
+
 void bq::buildBQCPUPipeline(OpPassManager &pm,
                             const CPUPipelineOptions &options) {
   pm.addPass(createBQDecompose());
@@ -38,8 +47,44 @@ void bq::buildBQCPUPipeline(OpPassManager &pm,
   lowering.rowBlock = options.rowBlock;
   pm.addPass(createConvertBQToVector(lowering));
   pm.addPass(createCanonicalizerPass());
-  if (failed(parsePassPipeline(kLowerToLLVM, pm, llvm::errs())))
-    llvm::report_fatal_error("bq-cpu-pipeline: bad upstream pipeline");
+  addUpstream(pm, kBufferize);
+  addUpstream(pm, kLowerToLLVM);
+}
+
+void bq::buildBQGPUPipeline(OpPassManager &pm,
+                            const GPUPipelineOptions &options) {
+  pm.addPass(createConvertBQToGPU());
+  pm.addPass(createCanonicalizerPass());
+  // Whatever stays on the host (other bq ops) takes the CPU path.
+  pm.addPass(createBQDecompose());
+  pm.addPass(createConvertBQToVector());
+  pm.addPass(createCanonicalizerPass());
+  addUpstream(pm, kBufferize);
+  BQGPUEmitKernelsOptions kernels;
+  kernels.mma = options.mma;
+  kernels.tileM = options.tileM;
+  kernels.tileN = options.tileN;
+  kernels.tileK = options.tileK;
+  kernels.hostEmulation = options.hostEmulation;
+  pm.addPass(createBQGPUEmitKernels(kernels));
+  if (options.hostEmulation)
+    return addUpstream(pm, kLowerToLLVM);
+  std::string target =
+      llvm::formatv("nvvm-attach-target{{chip={0} features={1}}",
+                    options.chip, options.features);
+  std::string binary =
+      llvm::formatv("gpu-module-to-binary{{format={0}}", options.format);
+  addUpstream(pm, "convert-linalg-to-loops,lower-affine,convert-vector-to-scf,"
+                  "gpu-kernel-outlining," +
+                      target +
+                      ",gpu.module(convert-scf-to-cf,convert-math-to-llvm,"
+                      "convert-gpu-to-nvvm,canonicalize,cse,"
+                      "reconcile-unrealized-casts),"
+                      "convert-scf-to-cf,expand-strided-metadata,lower-affine,"
+                      "convert-math-to-llvm,convert-vector-to-llvm,"
+                      "finalize-memref-to-llvm,gpu-to-llvm,convert-to-llvm,"
+                      "reconcile-unrealized-casts," +
+                      binary);
 }
 
 void bq::registerBQPipelines() {
@@ -48,4 +93,10 @@ void bq::registerBQPipelines() {
       "Lower a module of func/linalg/tensor/bq/arith/math/scf on tensors to "
       "the LLVM dialect for CPUs (bit-serial kernels on vector<8xi64>)",
       buildBQCPUPipeline);
+  PassPipelineRegistration<GPUPipelineOptions>(
+      "bq-gpu-pipeline",
+      "Lower a module of func/linalg/tensor/bq/arith/math/scf on tensors to "
+      "the LLVM dialect with bq matmuls as NVIDIA GPU kernels serialized by "
+      "gpu-module-to-binary (PTX, cubin or fatbin)",
+      buildBQGPUPipeline);
 }

@@ -8,6 +8,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "bq/Conversion/Passes.h"
+#include "bq/Conversion/TensorBuffers.h"
 
 #include "bq/Dialect/BQ/IR/BQ.h"
 #include "bq/Dialect/BQ/Transforms/Passes.h"
@@ -47,33 +48,6 @@ Value addIndex(OpBuilder &b, Location loc, Value base, int64_t offset) {
   if (offset == 0)
     return base;
   return arith::AddIOp::create(b, loc, base, indexConst(b, loc, offset));
-}
-
-/// A read-only memref view of a tensor operand.
-Value readBuffer(OpBuilder &b, Location loc, Value tensor) {
-  auto type = cast<RankedTensorType>(tensor.getType());
-  auto memrefType = MemRefType::get(type.getShape(), type.getElementType());
-  return bufferization::ToBufferOp::create(b, loc, memrefType, tensor,
-                                           /*read_only=*/true);
-}
-
-/// A fresh buffer for a result of `type`, with `sizes` giving every
-/// dimension (only the dynamic ones are used).
-Value allocResult(OpBuilder &b, Location loc, RankedTensorType type,
-                  ArrayRef<Value> sizes) {
-  SmallVector<Value> dynamic;
-  for (auto [dim, size] : llvm::zip(type.getShape(), sizes))
-    if (ShapedType::isDynamic(dim))
-      dynamic.push_back(size);
-  auto memrefType = MemRefType::get(type.getShape(), type.getElementType());
-  return memref::AllocOp::create(b, loc, memrefType, dynamic);
-}
-
-Value resultTensor(OpBuilder &b, Location loc, RankedTensorType type,
-                   Value buffer) {
-  return bufferization::ToTensorOp::create(b, loc, type, buffer,
-                                           /*restrict=*/true,
-                                           /*writable=*/true);
 }
 
 /// `for (iv = lb; iv < ub; iv += step) body(iv)` without loop-carried values.
@@ -424,7 +398,6 @@ struct LowerAffineEpilogue : public OpRewritePattern<AffineEpilogueOp> {
                              : colMap;
     Value actScale = op.getActScale(), actOffset = op.getActOffset();
     int64_t k = op.getK();
-    // In f64: the four terms can be large and cancel (DESIGN.md 1.3).
     Value result =
         linalg::GenericOp::create(
             rewriter, loc, empty.getType(),
@@ -434,32 +407,11 @@ struct LowerAffineEpilogue : public OpRewritePattern<AffineEpilogueOp> {
             ArrayRef<AffineMap>{mn, rowMap, colMap, scaleMap, scaleMap, mn},
             SmallVector<utils::IteratorType>(2, utils::IteratorType::parallel),
             [&](OpBuilder &nb, Location nl, ValueRange args) {
-              Type f64 = nb.getF64Type();
-              auto toF64 = [&](Value v) -> Value {
-                if (isa<IntegerType>(v.getType()))
-                  return arith::SIToFPOp::create(nb, nl, f64, v);
-                return arith::ExtFOp::create(nb, nl, f64, v);
-              };
-              Value p = toF64(args[0]), ra = toF64(args[1]),
-                    cw = toF64(args[2]), aw = toF64(args[3]),
-                    bw = toF64(args[4]), aa = toF64(actScale),
-                    ba = toF64(actOffset);
-              Value kf = arith::ConstantOp::create(
-                  nb, nl, nb.getF64FloatAttr(double(k)));
-              auto mul = [&](Value x, Value y) -> Value {
-                return arith::MulFOp::create(nb, nl, x, y);
-              };
-              auto add = [&](Value x, Value y) -> Value {
-                return arith::AddFOp::create(nb, nl, x, y);
-              };
-              Value y = mul(mul(aa, aw), p);
-              y = add(y, mul(mul(aa, bw), ra));
-              y = add(y, mul(mul(ba, aw), cw));
-              y = add(y, mul(mul(kf, ba), bw));
               linalg::YieldOp::create(
                   nb, nl,
-                  ValueRange{arith::TruncFOp::create(nb, nl, nb.getF32Type(),
-                                                     y)});
+                  buildEpilogueValue(nb, nl, args[0], args[1], args[2],
+                                     args[3], args[4], actScale, actOffset,
+                                     k));
             })
             .getResult(0);
     if (result.getType() != resultType)

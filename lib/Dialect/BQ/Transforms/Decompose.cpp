@@ -19,27 +19,18 @@ namespace bq {
 using namespace mlir;
 using namespace bq;
 
-namespace {
-
-/// The narrowest of i32/i64 that holds sums of `k` codes (as the
-/// bq.code_sums verifier requires).
-IntegerType sumType(OpBuilder &b, int64_t k) {
+IntegerType bq::codeSumType(OpBuilder &b, int64_t k) {
   return b.getIntegerType(
       quant::fitsSigned(k * quant::maxCode(quant::kMaxBits), 32) ? 32 : 64);
 }
 
-/// Weight planes [kw][N][words] and column sums [N] of [K][N] codes.
-struct WeightPlanes {
-  Value planes, colSums;
-};
-
-WeightPlanes buildWeightPlanes(OpBuilder &b, Location loc, Value codes,
-                               int64_t bits) {
+WeightPlanes bq::buildWeightPlanes(OpBuilder &b, Location loc, Value codes,
+                                   int64_t bits) {
   auto codesType = cast<RankedTensorType>(codes.getType());
   int64_t k = codesType.getDimSize(0), n = codesType.getDimSize(1);
   auto planesType = RankedTensorType::get(
       {bits, n, quant::numWords(k)}, b.getI64Type());
-  auto sumsType = RankedTensorType::get({n}, sumType(b, k));
+  auto sumsType = RankedTensorType::get({n}, codeSumType(b, k));
   Attribute attr;
   if (codesType.hasStaticShape() && matchPattern(codes, m_Constant(&attr))) {
     FailureOr<std::vector<uint8_t>> bytes = getCodeBytes(attr);
@@ -63,6 +54,8 @@ WeightPlanes buildWeightPlanes(OpBuilder &b, Location loc, Value codes,
   return {PackOp::create(b, loc, planesType, transposed, bits),
           CodeSumsOp::create(b, loc, sumsType, codes, 0)};
 }
+
+namespace {
 
 struct DecomposeQuantizedMatmul : public OpRewritePattern<QuantizedMatmulOp> {
   using OpRewritePattern::OpRewritePattern;
@@ -99,7 +92,7 @@ struct DecomposeQuantizedMatmul : public OpRewritePattern<QuantizedMatmulOp> {
     Value products = BitSerialMatmulOp::create(rewriter, loc, productsType,
                                                actPlanes, weight.planes, k);
     Value rowSums = CodeSumsOp::create(
-        rewriter, loc, RankedTensorType::get({m}, sumType(rewriter, k)),
+        rewriter, loc, RankedTensorType::get({m}, codeSumType(rewriter, k)),
         act.getCodes(), 1);
     rewriter.replaceOpWithNewOp<AffineEpilogueOp>(
         op, op.getResult().getType(), products, rowSums, weight.colSums,

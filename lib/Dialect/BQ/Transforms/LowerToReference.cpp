@@ -54,6 +54,87 @@ static Value reduceAll(OpBuilder &b, Location loc, Value x, float init,
   return tensor::ExtractOp::create(b, loc, reduce.getResult(0), ValueRange{});
 }
 
+Value bq::buildActScale(OpBuilder &b, Location loc, Value lo, Value hi,
+                        int64_t bits) {
+  // s = (hi - lo) / (2^bits - 1), or 1 when hi <= lo.
+  Value top = arith::ConstantOp::create(
+      b, loc, b.getF32FloatAttr(float(quant::maxCode(bits))));
+  Value one = arith::ConstantOp::create(b, loc, b.getF32FloatAttr(1.0f));
+  Value diff = arith::SubFOp::create(b, loc, hi, lo);
+  Value step = arith::DivFOp::create(b, loc, diff, top);
+  Value positive =
+      arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OGT, hi, lo);
+  return arith::SelectOp::create(b, loc, positive, step, one);
+}
+
+/// round_half_even(x) without a rounding intrinsic: for |x| < 2^23,
+/// `(x + 2^23) - 2^23` (or `(x - 2^23) + 2^23` below zero) rounds to the
+/// nearest integer, ties to even, in IEEE arithmetic; larger |x|, infinities
+/// and NaN are returned as they are.
+static Value roundHalfEvenByAddition(OpBuilder &b, Location loc, Value x) {
+  auto f32 = [&](float v) -> Value {
+    return arith::ConstantOp::create(b, loc, b.getF32FloatAttr(v));
+  };
+  Value magic = f32(8388608.0f), zero = f32(0.0f);
+  Value negative =
+      arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OLT, x, zero);
+  Value up = arith::SubFOp::create(
+      b, loc, arith::AddFOp::create(b, loc, x, magic), magic);
+  Value down = arith::AddFOp::create(
+      b, loc, arith::SubFOp::create(b, loc, x, magic), magic);
+  Value rounded = arith::SelectOp::create(b, loc, negative, down, up);
+  Value small = arith::AndIOp::create(
+      b, loc,
+      arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OLT, x, magic),
+      arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OGT, x,
+                            f32(-8388608.0f)));
+  return arith::SelectOp::create(b, loc, small, rounded, x);
+}
+
+Value bq::buildActCode(OpBuilder &b, Location loc, Value x, Value lo,
+                       Value scale, int64_t bits, bool roundByAddition) {
+  Value top = arith::ConstantOp::create(
+      b, loc, b.getF32FloatAttr(float(quant::maxCode(bits))));
+  Value zero = arith::ConstantOp::create(b, loc, b.getF32FloatAttr(0.0f));
+  // c = clamp(round_half_even((x - lo) / s), 0, top)
+  Value shifted = arith::SubFOp::create(b, loc, x, lo);
+  Value scaled = arith::DivFOp::create(b, loc, shifted, scale);
+  Value rounded = roundByAddition ? roundHalfEvenByAddition(b, loc, scaled)
+                                  : math::RoundEvenOp::create(b, loc, scaled);
+  // NaN only when the range over- or underflows f32: code 0.
+  Value isNan = arith::CmpFOp::create(b, loc, arith::CmpFPredicate::UNO,
+                                      rounded, rounded);
+  rounded = arith::SelectOp::create(b, loc, isNan, zero, rounded);
+  Value low = arith::MaximumFOp::create(b, loc, rounded, zero);
+  return arith::MinimumFOp::create(b, loc, low, top);
+}
+
+Value bq::buildEpilogueValue(OpBuilder &b, Location loc, Value p, Value ra,
+                             Value cw, Value aw, Value bw, Value aa, Value ba,
+                             int64_t k) {
+  // In f64: the four terms can be large and cancel (DESIGN.md 1.3).
+  Type f64 = b.getF64Type();
+  auto toF64 = [&](Value v) -> Value {
+    if (isa<IntegerType>(v.getType()))
+      return arith::SIToFPOp::create(b, loc, f64, v);
+    return arith::ExtFOp::create(b, loc, f64, v);
+  };
+  auto mul = [&](Value x, Value y) -> Value {
+    return arith::MulFOp::create(b, loc, x, y);
+  };
+  auto add = [&](Value x, Value y) -> Value {
+    return arith::AddFOp::create(b, loc, x, y);
+  };
+  p = toF64(p), ra = toF64(ra), cw = toF64(cw), aw = toF64(aw),
+  bw = toF64(bw), aa = toF64(aa), ba = toF64(ba);
+  Value kf = arith::ConstantOp::create(b, loc, b.getF64FloatAttr(double(k)));
+  Value y = mul(mul(aa, aw), p);
+  y = add(y, mul(mul(aa, bw), ra));
+  y = add(y, mul(mul(ba, aw), cw));
+  y = add(y, mul(mul(kf, ba), bw));
+  return arith::TruncFOp::create(b, loc, b.getF32Type(), y);
+}
+
 ActQuantization bq::buildActQuantization(OpBuilder &b, Location loc, Value x,
                                          int64_t bits, ActRange range,
                                          std::optional<APFloat> lo,
@@ -73,16 +154,7 @@ ActQuantization bq::buildActQuantization(OpBuilder &b, Location loc, Value x,
     hiValue = reduceAll(b, loc, x, -std::numeric_limits<float>::infinity(),
                         /*isMin=*/false);
   }
-  // s = (hi - lo) / (2^bits - 1), or 1 when hi <= lo.
-  Value top = arith::ConstantOp::create(
-      b, loc, b.getF32FloatAttr(float(quant::maxCode(bits))));
-  Value one = arith::ConstantOp::create(b, loc, b.getF32FloatAttr(1.0f));
-  Value zero = arith::ConstantOp::create(b, loc, b.getF32FloatAttr(0.0f));
-  Value diff = arith::SubFOp::create(b, loc, hiValue, loValue);
-  Value step = arith::DivFOp::create(b, loc, diff, top);
-  Value positive = arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OGT,
-                                         hiValue, loValue);
-  Value scale = arith::SelectOp::create(b, loc, positive, step, one);
+  Value scale = buildActScale(b, loc, loValue, hiValue, bits);
 
   Value init = tensor::EmptyOp::create(b, loc, tensor::getMixedSizes(b, loc, x),
                                        f32);
@@ -94,16 +166,8 @@ ActQuantization bq::buildActQuantization(OpBuilder &b, Location loc, Value x,
           b, loc, init.getType(), ValueRange{x}, ValueRange{init},
           ArrayRef<AffineMap>{identity, identity}, iterators,
           [&](OpBuilder &nb, Location nl, ValueRange args) {
-            // c = clamp(round_half_even((x - lo) / s), 0, top)
-            Value shifted = arith::SubFOp::create(nb, nl, args[0], loValue);
-            Value scaled = arith::DivFOp::create(nb, nl, shifted, scale);
-            Value rounded = math::RoundEvenOp::create(nb, nl, scaled);
-            // NaN only when the range over- or underflows f32: code 0.
-            Value isNan = arith::CmpFOp::create(
-                nb, nl, arith::CmpFPredicate::UNO, rounded, rounded);
-            rounded = arith::SelectOp::create(nb, nl, isNan, zero, rounded);
-            Value low = arith::MaximumFOp::create(nb, nl, rounded, zero);
-            Value code = arith::MinimumFOp::create(nb, nl, low, top);
+            Value code =
+                buildActCode(nb, nl, args[0], loValue, scale, bits);
             Value result = code;
             if (dequantize) {
               Value mul = arith::MulFOp::create(nb, nl, code, scale);

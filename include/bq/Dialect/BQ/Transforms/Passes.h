@@ -33,6 +33,39 @@ ActQuantization buildActQuantization(mlir::OpBuilder &b, mlir::Location loc,
                                      std::optional<llvm::APFloat> hi,
                                      bool dequantize);
 
+/// `s = (hi - lo) / (2^bits - 1)`, or 1 when `hi <= lo` (f32 scalars).
+mlir::Value buildActScale(mlir::OpBuilder &b, mlir::Location loc,
+                          mlir::Value lo, mlir::Value hi, int64_t bits);
+
+/// The code of one f32 activation `x`, as an f32 in `[0, 2^bits - 1]`:
+/// `clamp(round_half_even((x - lo) / scale), 0, 2^bits - 1)`, 0 for NaN.
+/// Every lowering (reference, CPU, GPU) emits this same arithmetic. With
+/// `roundByAddition` the rounding is done with the 2^23 addition trick
+/// instead of `math.roundeven` (same results; NVVM lowering turns
+/// roundeven into a libdevice call).
+mlir::Value buildActCode(mlir::OpBuilder &b, mlir::Location loc,
+                         mlir::Value x, mlir::Value lo, mlir::Value scale,
+                         int64_t bits, bool roundByAddition = false);
+
+/// One element of bq.affine_epilogue (DESIGN.md 1.3), computed in f64 and
+/// rounded to f32. `p`, `ra`, `cw` are integers; the rest f32 scalars.
+mlir::Value buildEpilogueValue(mlir::OpBuilder &b, mlir::Location loc,
+                               mlir::Value p, mlir::Value ra, mlir::Value cw,
+                               mlir::Value aw, mlir::Value bw, mlir::Value aa,
+                               mlir::Value ba, int64_t k);
+
+/// Weight planes `[bits][N][words]` and column sums `[N]` of `[K][N]` codes:
+/// constants when `codes` is a constant, else bq.pack / bq.code_sums of the
+/// transposed codes.
+struct WeightPlanes {
+  mlir::Value planes, colSums;
+};
+WeightPlanes buildWeightPlanes(mlir::OpBuilder &b, mlir::Location loc,
+                               mlir::Value codes, int64_t bits);
+
+/// The narrowest of i32/i64 that holds sums of `k` codes.
+mlir::IntegerType codeSumType(mlir::OpBuilder &b, int64_t k);
+
 /// Adds the pattern that lowers bq.quantize_activations to linalg (shared by
 /// bq-lower-to-reference and the CPU lowering).
 void populateLowerQuantizeActivationsPatterns(

@@ -1,0 +1,1081 @@
+//===- BQToGPU.cpp - bq matmuls to GPU kernels ----------------------------===//
+//
+// The GPU lowering in two steps around bufferization (docs/gpu.md):
+//
+// - convert-bq-to-gpu (tensors): bq.quantized_matmul / bq.bitserial_matmul
+//   become calls of private kernel-wrapper declarations that carry a
+//   `bq.gpu_kernel` dictionary.
+// - bq-gpu-emit-kernels (memrefs): each declaration gets a body of device
+//   buffers, copies and gpu.launch kernels (or, for testing, the same
+//   kernel bodies as host loops).
+//
+// The split exists because upstream buffer deallocation rejects GPU ops
+// (they declare no memory effects), so GPU code may only appear after it.
+//
+//===----------------------------------------------------------------------===//
+
+#include "bq/Conversion/Passes.h"
+#include "bq/Conversion/TensorBuffers.h"
+
+#include "bq/Dialect/BQ/IR/BQ.h"
+#include "bq/Dialect/BQ/Transforms/Passes.h"
+#include "bq/Quant/Layout.h"
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/GPU/IR/GPUDialect.h"
+#include "mlir/Dialect/LLVMIR/LLVMDialect.h"
+#include "mlir/Dialect/LLVMIR/NVVMDialect.h"
+#include "mlir/Dialect/Math/IR/Math.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/IR/SymbolTable.h"
+
+#include <limits>
+
+namespace bq {
+#define GEN_PASS_DEF_CONVERTBQTOGPU
+#define GEN_PASS_DEF_BQGPUEMITKERNELS
+#include "bq/Conversion/Passes.h.inc"
+} // namespace bq
+
+using namespace mlir;
+using namespace bq;
+
+namespace {
+
+constexpr llvm::StringLiteral kKernelAttr = "bq.gpu_kernel";
+constexpr llvm::StringLiteral kQuantizedMatmul = "quantized_matmul";
+constexpr llvm::StringLiteral kBitSerialMatmul = "bitserial_matmul";
+
+//===----------------------------------------------------------------------===//
+// convert-bq-to-gpu
+//===----------------------------------------------------------------------===//
+
+/// Declares a private wrapper `@bq_gpu_<kind>` (uniqued) taking `operands`
+/// and calls it in place of the op.
+void callKernel(OpBuilder &b, Location loc, SymbolTable &symbols,
+                ModuleOp module, StringRef kind, ValueRange operands,
+                ArrayRef<NamedAttribute> attrs) {
+  MLIRContext *ctx = b.getContext();
+  auto type = FunctionType::get(ctx, operands.getTypes(), {});
+  OpBuilder moduleBuilder = OpBuilder::atBlockEnd(module.getBody());
+  auto func = func::FuncOp::create(moduleBuilder, loc,
+                                   ("bq_gpu_" + kind).str(), type);
+  func.setPrivate();
+  SmallVector<NamedAttribute> all(attrs);
+  all.push_back(b.getNamedAttr("kind", b.getStringAttr(kind)));
+  func->setAttr(kKernelAttr, b.getDictionaryAttr(all));
+  symbols.insert(func);
+  func::CallOp::create(b, loc, func, operands);
+}
+
+Value dimOf(OpBuilder &b, Location loc, Value tensor, int64_t dim) {
+  return tensor::DimOp::create(b, loc, tensor, dim);
+}
+
+/// The static contraction size of a quantized matmul, or failure.
+FailureOr<int64_t> staticK(QuantizedMatmulOp op) {
+  int64_t k = op.getWeightCodes().getType().getDimSize(0);
+  if (ShapedType::isDynamic(k))
+    k = op.getLhs().getType().getDimSize(1);
+  if (ShapedType::isDynamic(k))
+    return failure();
+  return k;
+}
+
+void convertQuantizedMatmul(QuantizedMatmulOp op, SymbolTable &symbols,
+                            ModuleOp module, int64_t k) {
+  OpBuilder b(op);
+  Location loc = op.getLoc();
+  WeightPlanes weight =
+      buildWeightPlanes(b, loc, op.getWeightCodes(), op.getWeightBits());
+  auto resultType = op.getResult().getType();
+  Value out = allocResult(
+      b, loc, resultType,
+      {dimOf(b, loc, op.getLhs(), 0), dimOf(b, loc, weight.planes, 1)});
+  SmallVector<Value> operands = {
+      readBuffer(b, loc, op.getLhs()), readBuffer(b, loc, weight.planes),
+      readBuffer(b, loc, weight.colSums),
+      readBuffer(b, loc, op.getWeightAlpha()),
+      readBuffer(b, loc, op.getWeightBeta()), out};
+  SmallVector<NamedAttribute> attrs = {
+      b.getNamedAttr("k", b.getI64IntegerAttr(k)),
+      b.getNamedAttr("act_bits", op.getActBitsAttr()),
+      b.getNamedAttr("weight_bits", op.getWeightBitsAttr()),
+      b.getNamedAttr("act_range",
+                     b.getStringAttr(stringifyActRange(op.getActRange())))};
+  if (op.getActRange() == ActRange::Static) {
+    attrs.push_back(b.getNamedAttr("lo", op.getLoAttr()));
+    attrs.push_back(b.getNamedAttr("hi", op.getHiAttr()));
+  }
+  callKernel(b, loc, symbols, module, kQuantizedMatmul, operands, attrs);
+  op.getResult().replaceAllUsesWith(resultTensor(b, loc, resultType, out));
+  op.erase();
+}
+
+void convertBitSerialMatmul(BitSerialMatmulOp op, SymbolTable &symbols,
+                            ModuleOp module) {
+  OpBuilder b(op);
+  Location loc = op.getLoc();
+  auto resultType = op.getResult().getType();
+  Value out = allocResult(
+      b, loc, resultType,
+      {dimOf(b, loc, op.getLhs(), 1), dimOf(b, loc, op.getRhs(), 1)});
+  SmallVector<Value> operands = {readBuffer(b, loc, op.getLhs()),
+                                 readBuffer(b, loc, op.getRhs()), out};
+  callKernel(b, loc, symbols, module, kBitSerialMatmul, operands,
+             {b.getNamedAttr("k", op.getKAttr())});
+  op.getResult().replaceAllUsesWith(resultTensor(b, loc, resultType, out));
+  op.erase();
+}
+
+struct ConvertBQToGPUPass
+    : public bq::impl::ConvertBQToGPUBase<ConvertBQToGPUPass> {
+  using Base::Base;
+
+  void runOnOperation() override {
+    ModuleOp module = getOperation();
+    SmallVector<Operation *> ops;
+    module.walk([&](Operation *op) {
+      if (isa<QuantizedMatmulOp, BitSerialMatmulOp>(op))
+        ops.push_back(op);
+    });
+    SymbolTable symbols(module);
+    for (Operation *op : ops) {
+      if (auto matmul = dyn_cast<QuantizedMatmulOp>(op)) {
+        FailureOr<int64_t> k = staticK(matmul);
+        if (failed(k) || quant::accumulatorWidth(quant::maxDotProduct(
+                             *k, matmul.getActBits(),
+                             matmul.getWeightBits())) == 0) {
+          // bq-decompose reports these; the host path owns them.
+          matmul.emitRemark("left on the host: needs a static K whose "
+                            "products fit in i64");
+          continue;
+        }
+        convertQuantizedMatmul(matmul, symbols, module, *k);
+      } else {
+        convertBitSerialMatmul(cast<BitSerialMatmulOp>(op), symbols, module);
+      }
+    }
+  }
+};
+
+//===----------------------------------------------------------------------===//
+// Kernel construction: one body, emitted for a GPU or as host loops
+//===----------------------------------------------------------------------===//
+
+Value idx(OpBuilder &b, Location loc, int64_t value) {
+  return arith::ConstantIndexOp::create(b, loc, value);
+}
+
+Value intConst(OpBuilder &b, Location loc, Type type, int64_t value) {
+  return arith::ConstantOp::create(b, loc, IntegerAttr::get(type, value));
+}
+
+/// `for (iv = lb; iv < ub; iv += step) body(iv)` without loop-carried values.
+void forLoop(OpBuilder &b, Location loc, Value lb, Value ub, Value step,
+             function_ref<void(OpBuilder &, Location, Value)> body) {
+  scf::ForOp::create(b, loc, lb, ub, step, ValueRange{},
+                     [&](OpBuilder &nb, Location nl, Value iv, ValueRange) {
+                       body(nb, nl, iv);
+                       scf::YieldOp::create(nb, nl);
+                     });
+}
+
+/// `if (cond) then() else yield zero` for one scalar.
+Value loadOrZero(OpBuilder &b, Location loc, Value cond, Type type,
+                 function_ref<Value(OpBuilder &, Location)> load) {
+  auto ifOp = scf::IfOp::create(
+      b, loc, cond,
+      [&](OpBuilder &nb, Location nl) {
+        scf::YieldOp::create(nb, nl, load(nb, nl));
+      },
+      [&](OpBuilder &nb, Location nl) {
+        scf::YieldOp::create(nb, nl, intConst(nb, nl, type, 0));
+      });
+  return ifOp.getResult(0);
+}
+
+Value andAll(OpBuilder &b, Location loc, ArrayRef<Value> conds) {
+  Value result = conds.front();
+  for (Value cond : conds.drop_front())
+    result = arith::AndIOp::create(b, loc, result, cond);
+  return result;
+}
+
+Value lessThan(OpBuilder &b, Location loc, Value x, Value bound) {
+  return arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ult, x, bound);
+}
+
+/// Ids visible to a kernel body. On a GPU `loaderId`/`loaderCount` are the
+/// linear thread id and the block size; an emulated thread runs alone and
+/// stages whole tiles itself, so they are 0 and 1 there.
+struct KernelIds {
+  Value blockX, blockY, threadX, threadY;
+  Value loaderId, loaderCount;
+  SmallVector<Value> shared;
+  bool emulated;
+
+  void barrier(OpBuilder &b, Location loc) const {
+    if (!emulated)
+      gpu::BarrierOp::create(b, loc);
+  }
+
+  /// threadY * blockDimX + threadX.
+  Value linearThread(OpBuilder &b, Location loc, int64_t blockDimX) const {
+    return arith::AddIOp::create(
+        b, loc, arith::MulIOp::create(b, loc, threadY, idx(b, loc, blockDimX)),
+        threadX);
+  }
+};
+
+using KernelBody = function_ref<void(OpBuilder &, Location, const KernelIds &)>;
+
+/// Where the kernels of one wrapper run: device buffers, copies and
+/// launches ordered by an async token chain, or host loops.
+class KernelTarget {
+public:
+  /// Kernels are named `<prefix>_<name>` and outlined into one
+  /// `<prefix>_kernels` module.
+  KernelTarget(OpBuilder &b, Location loc, bool emulate, StringRef prefix)
+      : b(b), loc(loc), emulate(emulate), prefix(prefix.str()) {
+    if (!emulate)
+      token = gpu::WaitOp::create(b, loc, tokenType(), ValueRange{})
+                  .getAsyncToken();
+  }
+
+  /// A buffer of `type` on the device (dynamic sizes from `dynamic`).
+  Value alloc(MemRefType type, ValueRange dynamic) {
+    Value buffer;
+    if (emulate) {
+      buffer = memref::AllocOp::create(b, loc, type, dynamic);
+    } else {
+      auto op = gpu::AllocOp::create(b, loc, type, tokenType(),
+                                     ValueRange{token}, dynamic, ValueRange{},
+                                     /*hostShared=*/false);
+      buffer = op.getMemref();
+      token = op.getAsyncToken();
+    }
+    owned.push_back(buffer);
+    return buffer;
+  }
+
+  /// A device copy of the host buffer `host` (the buffer itself when
+  /// emulating).
+  Value upload(Value host) {
+    if (emulate)
+      return host;
+    auto type = cast<MemRefType>(host.getType());
+    Value device = alloc(type, dynamicSizes(host));
+    copy(device, host);
+    return device;
+  }
+
+  /// A device buffer for the host result `host`, copied back by finish().
+  Value output(Value host) {
+    if (emulate)
+      return host;
+    Value device = alloc(cast<MemRefType>(host.getType()), dynamicSizes(host));
+    results.push_back({host, device});
+    return device;
+  }
+
+  /// Launches `body` on a `gridX x gridY` grid of `blockX x blockY` threads
+  /// with workgroup buffers of `sharedTypes` (shape and element type).
+  void launch(StringRef name, Value gridX, Value gridY, int64_t blockX,
+              int64_t blockY, ArrayRef<MemRefType> sharedTypes,
+              KernelBody body) {
+    if (emulate)
+      return emulateLaunch(gridX, gridY, blockX, blockY, sharedTypes, body);
+    MLIRContext *ctx = b.getContext();
+    auto workgroup =
+        gpu::AddressSpaceAttr::get(ctx, gpu::AddressSpace::Workgroup);
+    SmallVector<Type> attributions;
+    for (MemRefType type : sharedTypes)
+      attributions.push_back(MemRefType::get(
+          type.getShape(), type.getElementType(), MemRefLayoutAttrInterface(),
+          workgroup));
+    Value one = idx(b, loc, 1);
+    auto launch = gpu::LaunchOp::create(
+        b, loc, gridX, gridY, one, idx(b, loc, blockX), idx(b, loc, blockY),
+        one, /*dynamicSharedMemorySize=*/nullptr, tokenType(),
+        ValueRange{token}, attributions, /*privateAttributions=*/{},
+        /*clusterSizeX=*/nullptr, /*clusterSizeY=*/nullptr,
+        /*clusterSizeZ=*/nullptr,
+        FlatSymbolRefAttr::get(ctx, prefix + "_kernels"),
+        FlatSymbolRefAttr::get(ctx, prefix + "_" + name.str()));
+    token = launch.getAsyncToken();
+    OpBuilder::InsertionGuard guard(b);
+    b.setInsertionPointToStart(&launch.getBody().front());
+    KernelIds ids;
+    ids.blockX = launch.getBlockIds().x;
+    ids.blockY = launch.getBlockIds().y;
+    ids.threadX = launch.getThreadIds().x;
+    ids.threadY = launch.getThreadIds().y;
+    ids.loaderId = ids.linearThread(b, loc, blockX);
+    ids.loaderCount = idx(b, loc, blockX * blockY);
+    for (BlockArgument arg : launch.getWorkgroupAttributions())
+      ids.shared.push_back(arg);
+    ids.emulated = false;
+    body(b, loc, ids);
+    gpu::TerminatorOp::create(b, loc);
+  }
+
+  /// Copies results back, frees device buffers and waits for the chain.
+  void finish() {
+    if (emulate) {
+      for (Value buffer : owned)
+        memref::DeallocOp::create(b, loc, buffer);
+      return;
+    }
+    for (auto [host, device] : results)
+      copy(host, device);
+    for (Value buffer : owned)
+      token = gpu::DeallocOp::create(b, loc, tokenType(), ValueRange{token},
+                                     buffer)
+                  .getAsyncToken();
+    gpu::WaitOp::create(b, loc, Type(), ValueRange{token});
+  }
+
+private:
+  Type tokenType() { return gpu::AsyncTokenType::get(b.getContext()); }
+
+  SmallVector<Value> dynamicSizes(Value buffer) {
+    SmallVector<Value> sizes;
+    auto type = cast<MemRefType>(buffer.getType());
+    for (auto [i, dim] : llvm::enumerate(type.getShape()))
+      if (ShapedType::isDynamic(dim))
+        sizes.push_back(memref::DimOp::create(b, loc, buffer, i));
+    return sizes;
+  }
+
+  void copy(Value dst, Value src) {
+    token = gpu::MemcpyOp::create(b, loc, tokenType(), ValueRange{token}, dst,
+                                  src)
+                .getAsyncToken();
+  }
+
+  void emulateLaunch(Value gridX, Value gridY, int64_t blockX, int64_t blockY,
+                     ArrayRef<MemRefType> sharedTypes, KernelBody body) {
+    SmallVector<Value> shared;
+    for (MemRefType type : sharedTypes)
+      shared.push_back(memref::AllocOp::create(b, loc, type));
+    Value zero = idx(b, loc, 0), one = idx(b, loc, 1);
+    forLoop(b, loc, zero, gridY, one, [&](OpBuilder &b1, Location l1,
+                                          Value by) {
+      forLoop(b1, l1, zero, gridX, one, [&](OpBuilder &b2, Location l2,
+                                            Value bx) {
+        forLoop(b2, l2, zero, idx(b2, l2, blockY), one,
+                [&](OpBuilder &b3, Location l3, Value ty) {
+                  forLoop(b3, l3, zero, idx(b3, l3, blockX), one,
+                          [&](OpBuilder &b4, Location l4, Value tx) {
+                            KernelIds ids{bx,   by,     tx,  ty,
+                                          zero, one,    shared, true};
+                            body(b4, l4, ids);
+                          });
+                });
+      });
+    });
+    for (Value buffer : shared)
+      memref::DeallocOp::create(b, loc, buffer);
+  }
+
+  OpBuilder &b;
+  Location loc;
+  bool emulate;
+  std::string prefix;
+  Value token;
+  SmallVector<Value> owned;
+  SmallVector<std::pair<Value, Value>> results;
+};
+
+Value ceilDiv(OpBuilder &b, Location loc, Value x, int64_t d) {
+  return arith::CeilDivUIOp::create(b, loc, x, idx(b, loc, d));
+}
+
+/// Global id of a 1-D launch with `threads` threads per block.
+Value globalId(OpBuilder &b, Location loc, const KernelIds &ids,
+               int64_t threads) {
+  return arith::AddIOp::create(
+      b, loc, arith::MulIOp::create(b, loc, ids.blockX, idx(b, loc, threads)),
+      ids.threadX);
+}
+
+//===----------------------------------------------------------------------===//
+// Activation kernels
+//===----------------------------------------------------------------------===//
+
+constexpr int64_t kThreads = 256;
+constexpr int64_t kMinMaxBlocks = 64;
+
+/// Scale and offset of the activation grid: SSA values for a static range,
+/// or loads of a device buffer `[scale, offset]` for a dynamic one.
+struct ActParams {
+  Value buffer;         ///< memref<2xf32> on the device, or null
+  Value scale, offset;  ///< host constants when `buffer` is null
+
+  std::pair<Value, Value> read(OpBuilder &b, Location loc) const {
+    if (!buffer)
+      return {scale, offset};
+    return {memref::LoadOp::create(b, loc, buffer, idx(b, loc, 0)),
+            memref::LoadOp::create(b, loc, buffer, idx(b, loc, 1))};
+  }
+};
+
+/// Min and max of all of `x` (MxK f32) into a device buffer `[scale,
+/// offset]`: 64 x 256 threads reduce grid-strided slices to partials, one
+/// block reduces the partials and computes the grid (DESIGN.md 1.2).
+Value emitDynamicRange(OpBuilder &b, Location loc, KernelTarget &target,
+                       Value x, Value rows, int64_t k, int64_t bits) {
+  constexpr int64_t partials = kMinMaxBlocks * kThreads;
+  Type f32 = b.getF32Type();
+  Value partial =
+      target.alloc(MemRefType::get({2, partials}, f32), ValueRange{});
+  Value params = target.alloc(MemRefType::get({2}, f32), ValueRange{});
+  auto minMax = [](OpBuilder &nb, Location nl, Value lo, Value hi, Value v,
+                   Value w) -> std::pair<Value, Value> {
+    return {arith::MinimumFOp::create(nb, nl, lo, v),
+            arith::MaximumFOp::create(nb, nl, hi, w)};
+  };
+  auto infinities = [&](OpBuilder &nb, Location nl) -> SmallVector<Value> {
+    float inf = std::numeric_limits<float>::infinity();
+    return {arith::ConstantOp::create(nb, nl, nb.getF32FloatAttr(inf)),
+            arith::ConstantOp::create(nb, nl, nb.getF32FloatAttr(-inf))};
+  };
+  Value total = arith::MulIOp::create(b, loc, rows, idx(b, loc, k));
+  target.launch(
+      "minmax_partials", idx(b, loc, kMinMaxBlocks), idx(b, loc, 1), kThreads, 1, {},
+      [&](OpBuilder &kb, Location kl, const KernelIds &ids) {
+        Value id = globalId(kb, kl, ids, kThreads);
+        auto loop = scf::ForOp::create(
+            kb, kl, id, total, idx(kb, kl, partials), infinities(kb, kl),
+            [&](OpBuilder &nb, Location nl, Value e, ValueRange acc) {
+              Value kv = idx(nb, nl, k);
+              Value v = memref::LoadOp::create(
+                  nb, nl, x,
+                  ValueRange{arith::DivUIOp::create(nb, nl, e, kv),
+                             arith::RemUIOp::create(nb, nl, e, kv)});
+              auto [lo, hi] = minMax(nb, nl, acc[0], acc[1], v, v);
+              scf::YieldOp::create(nb, nl, ValueRange{lo, hi});
+            });
+        memref::StoreOp::create(kb, kl, loop.getResult(0), partial,
+                                ValueRange{idx(kb, kl, 0), id});
+        memref::StoreOp::create(kb, kl, loop.getResult(1), partial,
+                                ValueRange{idx(kb, kl, 1), id});
+      });
+  auto sharedType = MemRefType::get({2, kThreads}, f32);
+  target.launch(
+      "minmax_final", idx(b, loc, 1), idx(b, loc, 1), kThreads, 1,
+      {sharedType},
+      [&](OpBuilder &kb, Location kl, const KernelIds &ids) {
+        Value shared = ids.shared[0];
+        Value c0 = idx(kb, kl, 0), c1 = idx(kb, kl, 1);
+        // Each thread folds a strided slice of the partials.
+        forLoop(kb, kl, ids.loaderId, idx(kb, kl, kThreads), ids.loaderCount,
+                [&](OpBuilder &nb, Location nl, Value t) {
+                  auto loop = scf::ForOp::create(
+                      nb, nl, t, idx(nb, nl, partials),
+                      idx(nb, nl, kThreads), infinities(nb, nl),
+                      [&](OpBuilder &lb, Location ll, Value p,
+                          ValueRange acc) {
+                        Value lo = memref::LoadOp::create(
+                            lb, ll, partial, ValueRange{c0, p});
+                        Value hi = memref::LoadOp::create(
+                            lb, ll, partial, ValueRange{c1, p});
+                        auto [l, h] = minMax(lb, ll, acc[0], acc[1], lo, hi);
+                        scf::YieldOp::create(lb, ll, ValueRange{l, h});
+                      });
+                  memref::StoreOp::create(nb, nl, loop.getResult(0), shared,
+                                          ValueRange{c0, t});
+                  memref::StoreOp::create(nb, nl, loop.getResult(1), shared,
+                                          ValueRange{c1, t});
+                });
+        ids.barrier(kb, kl);
+        Value first = arith::CmpIOp::create(kb, kl, arith::CmpIPredicate::eq,
+                                            ids.threadX, c0);
+        scf::IfOp::create(kb, kl, first, [&](OpBuilder &nb, Location nl) {
+          auto loop = scf::ForOp::create(
+              nb, nl, c0, idx(nb, nl, kThreads), c1, infinities(nb, nl),
+              [&](OpBuilder &lb, Location ll, Value t, ValueRange acc) {
+                Value lo =
+                    memref::LoadOp::create(lb, ll, shared, ValueRange{c0, t});
+                Value hi =
+                    memref::LoadOp::create(lb, ll, shared, ValueRange{c1, t});
+                auto [l, h] = minMax(lb, ll, acc[0], acc[1], lo, hi);
+                scf::YieldOp::create(lb, ll, ValueRange{l, h});
+              });
+          Value lo = loop.getResult(0), hi = loop.getResult(1);
+          Value scale = buildActScale(nb, nl, lo, hi, bits);
+          memref::StoreOp::create(nb, nl, scale, params, ValueRange{c0});
+          memref::StoreOp::create(nb, nl, lo, params, ValueRange{c1});
+          scf::YieldOp::create(nb, nl);
+        });
+      });
+  return params;
+}
+
+/// Quantizes `x` (MxK f32) and packs the codes into `planes`
+/// (bits x M x words): one thread per plane word.
+void emitQuantizePack(OpBuilder &b, Location loc, KernelTarget &target,
+                      Value x, Value rows, int64_t k, int64_t bits,
+                      const ActParams &params, Value planes) {
+  int64_t words = quant::numWords(k);
+  Value count = arith::MulIOp::create(b, loc, rows, idx(b, loc, words));
+  target.launch(
+      "quantize_pack", ceilDiv(b, loc, count, kThreads), idx(b, loc, 1), kThreads, 1, {},
+      [&](OpBuilder &kb, Location kl, const KernelIds &ids) {
+        Value id = globalId(kb, kl, ids, kThreads);
+        Value inside = lessThan(kb, kl, id, count);
+        scf::IfOp::create(kb, kl, inside, [&](OpBuilder &nb, Location nl) {
+          Value wv = idx(nb, nl, words);
+          Value m = arith::DivUIOp::create(nb, nl, id, wv);
+          Value w = arith::RemUIOp::create(nb, nl, id, wv);
+          auto [scale, offset] = params.read(nb, nl);
+          Type i64 = nb.getI64Type();
+          SmallVector<Value> init(bits, intConst(nb, nl, i64, 0));
+          Value base = arith::MulIOp::create(nb, nl, w, idx(nb, nl, 64));
+          auto loop = scf::ForOp::create(
+              nb, nl, idx(nb, nl, 0), idx(nb, nl, 64), idx(nb, nl, 1), init,
+              [&](OpBuilder &lb, Location ll, Value j, ValueRange acc) {
+                Value col = arith::AddIOp::create(lb, ll, base, j);
+                auto ifOp = scf::IfOp::create(
+                    lb, ll, lessThan(lb, ll, col, idx(lb, ll, k)),
+                    [&](OpBuilder &ib, Location il) {
+                      Value v = memref::LoadOp::create(ib, il, x,
+                                                       ValueRange{m, col});
+                      Value code = arith::FPToUIOp::create(
+                          ib, il, i64,
+                          buildActCode(ib, il, v, offset, scale, bits,
+                                       /*roundByAddition=*/true));
+                      Value shift =
+                          arith::IndexCastOp::create(ib, il, i64, j);
+                      SmallVector<Value> next;
+                      for (int64_t p = 0; p < bits; ++p) {
+                        Value bit = arith::AndIOp::create(
+                            ib, il,
+                            arith::ShRUIOp::create(ib, il, code,
+                                                   intConst(ib, il, i64, p)),
+                            intConst(ib, il, i64, 1));
+                        next.push_back(arith::OrIOp::create(
+                            ib, il, acc[p],
+                            arith::ShLIOp::create(ib, il, bit, shift)));
+                      }
+                      scf::YieldOp::create(ib, il, next);
+                    },
+                    [&](OpBuilder &ib, Location il) {
+                      scf::YieldOp::create(ib, il, acc);
+                    });
+                scf::YieldOp::create(lb, ll, ifOp.getResults());
+              });
+          for (int64_t p = 0; p < bits; ++p)
+            memref::StoreOp::create(nb, nl, loop.getResult(p), planes,
+                                    ValueRange{idx(nb, nl, p), m, w});
+          scf::YieldOp::create(nb, nl);
+        });
+      });
+}
+
+/// Row sums of the codes held in `planes` (bits x M x words):
+/// `sum_b 2^b * popcount(planes[b][m][:])`, one thread per row.
+void emitRowSums(OpBuilder &b, Location loc, KernelTarget &target,
+                 Value planes, Value rows, int64_t bits, int64_t words,
+                 Value sums) {
+  Type sumType = cast<MemRefType>(sums.getType()).getElementType();
+  target.launch(
+      "row_sums", ceilDiv(b, loc, rows, kThreads), idx(b, loc, 1), kThreads, 1, {},
+      [&](OpBuilder &kb, Location kl, const KernelIds &ids) {
+        Value m = globalId(kb, kl, ids, kThreads);
+        scf::IfOp::create(
+            kb, kl, lessThan(kb, kl, m, rows),
+            [&](OpBuilder &nb, Location nl) {
+              Type i64 = nb.getI64Type();
+              auto loop = scf::ForOp::create(
+                  nb, nl, idx(nb, nl, 0), idx(nb, nl, words), idx(nb, nl, 1),
+                  ValueRange{intConst(nb, nl, i64, 0)},
+                  [&](OpBuilder &lb, Location ll, Value w, ValueRange acc) {
+                    Value sum = acc[0];
+                    for (int64_t p = 0; p < bits; ++p) {
+                      Value word = memref::LoadOp::create(
+                          lb, ll, planes, ValueRange{idx(lb, ll, p), m, w});
+                      Value count = math::CtPopOp::create(lb, ll, word);
+                      sum = arith::AddIOp::create(
+                          lb, ll, sum,
+                          arith::ShLIOp::create(lb, ll, count,
+                                                intConst(lb, ll, i64, p)));
+                    }
+                    scf::YieldOp::create(lb, ll, sum);
+                  });
+              Value sum = loop.getResult(0);
+              if (sumType != i64)
+                sum = arith::TruncIOp::create(nb, nl, sumType, sum);
+              memref::StoreOp::create(nb, nl, sum, sums, ValueRange{m});
+              scf::YieldOp::create(nb, nl);
+            });
+      });
+}
+
+//===----------------------------------------------------------------------===//
+// Bit-serial matmul kernels
+//===----------------------------------------------------------------------===//
+
+/// Operands of the fused affine epilogue; absent for a plain integer result.
+struct Epilogue {
+  Value rowSums, colSums, alpha, beta;
+  ActParams act;
+  int64_t k;
+};
+
+/// Stores the integer product `acc` of output (m, n), through the epilogue
+/// when there is one.
+void storeOutput(OpBuilder &b, Location loc, Value acc, Value m, Value n,
+                 Value out, const std::optional<Epilogue> &epilogue) {
+  Value result = acc;
+  if (epilogue) {
+    auto scalarAt = [&](Value buffer, Value i) -> Value {
+      if (cast<MemRefType>(buffer.getType()).getRank() == 0)
+        return memref::LoadOp::create(b, loc, buffer, ValueRange{});
+      return memref::LoadOp::create(b, loc, buffer, ValueRange{i});
+    };
+    auto [scale, offset] = epilogue->act.read(b, loc);
+    result = buildEpilogueValue(
+        b, loc, acc, memref::LoadOp::create(b, loc, epilogue->rowSums, m),
+        memref::LoadOp::create(b, loc, epilogue->colSums, n),
+        scalarAt(epilogue->alpha, n), scalarAt(epilogue->beta, n), scale,
+        offset, epilogue->k);
+  }
+  memref::StoreOp::create(b, loc, result, out, ValueRange{m, n});
+}
+
+/// The problem of one bit-serial matmul: planes `lhs` (ka x M x W) and
+/// `rhs` (kw x N x W) into `out` (M x N).
+struct MatmulProblem {
+  Value lhs, rhs, out, rows, cols;
+  int64_t ka, kw, words;
+  Type accType;
+};
+
+constexpr int64_t kRegM = 4, kRegN = 4;
+
+/// Shared-memory tiled popc kernel: a block of (tileN/4) x (tileM/4)
+/// threads computes a tileM x tileN tile, each thread a 4 x 4 register tile
+/// (rows ty + TY*r, columns tx + TX*c, so neighbouring threads read
+/// neighbouring shared words).
+void emitPopcMatmul(OpBuilder &b, Location loc, KernelTarget &target,
+                    const MatmulProblem &p, int64_t tileM, int64_t tileN,
+                    int64_t tileK, const std::optional<Epilogue> &epilogue) {
+  int64_t tx = tileN / kRegN, ty = tileM / kRegM;
+  Type i64 = b.getI64Type();
+  auto lhsShared = MemRefType::get({p.ka, tileK, tileM}, i64);
+  auto rhsShared = MemRefType::get({p.kw, tileK, tileN}, i64);
+  int64_t chunks = llvm::divideCeil(p.words, tileK);
+  target.launch(
+      "popc_matmul", ceilDiv(b, loc, p.cols, tileN), ceilDiv(b, loc, p.rows, tileM), tx, ty,
+      {lhsShared, rhsShared},
+      [&](OpBuilder &kb, Location kl, const KernelIds &ids) {
+        Value m0 = arith::MulIOp::create(kb, kl, ids.blockY,
+                                         idx(kb, kl, tileM));
+        Value n0 = arith::MulIOp::create(kb, kl, ids.blockX,
+                                         idx(kb, kl, tileN));
+        Value wordCount = idx(kb, kl, p.words);
+        // Stage planes[b][row0 + r][w0 + c] as shared[b][c][r], zero
+        // outside the matrix.
+        auto stage = [&](OpBuilder &sb, Location sl, Value global,
+                         Value shared, int64_t planes, int64_t tileRows,
+                         Value row0, Value rowCount, Value w0) {
+          int64_t elements = planes * tileRows * tileK;
+          forLoop(sb, sl, ids.loaderId, idx(sb, sl, elements),
+                  ids.loaderCount, [&](OpBuilder &lb, Location ll, Value e) {
+                    Value c = arith::RemUIOp::create(lb, ll, e,
+                                                     idx(lb, ll, tileK));
+                    Value rest = arith::DivUIOp::create(lb, ll, e,
+                                                        idx(lb, ll, tileK));
+                    Value r = arith::RemUIOp::create(lb, ll, rest,
+                                                     idx(lb, ll, tileRows));
+                    Value plane = arith::DivUIOp::create(
+                        lb, ll, rest, idx(lb, ll, tileRows));
+                    Value row = arith::AddIOp::create(lb, ll, row0, r);
+                    Value word = arith::AddIOp::create(lb, ll, w0, c);
+                    Value inside =
+                        andAll(lb, ll,
+                               {lessThan(lb, ll, row, rowCount),
+                                lessThan(lb, ll, word, wordCount)});
+                    Value v = loadOrZero(
+                        lb, ll, inside, i64, [&](OpBuilder &ib, Location il) {
+                          return memref::LoadOp::create(
+                              ib, il, global, ValueRange{plane, row, word});
+                        });
+                    memref::StoreOp::create(lb, ll, v, shared,
+                                            ValueRange{plane, c, r});
+                  });
+        };
+        SmallVector<Value> zeros(kRegM * kRegN,
+                                 intConst(kb, kl, p.accType, 0));
+        auto chunkLoop = scf::ForOp::create(
+            kb, kl, idx(kb, kl, 0), idx(kb, kl, chunks), idx(kb, kl, 1), zeros,
+            [&](OpBuilder &cb, Location cl, Value chunk, ValueRange accs) {
+              Value w0 =
+                  arith::MulIOp::create(cb, cl, chunk, idx(cb, cl, tileK));
+              ids.barrier(cb, cl);
+              stage(cb, cl, p.lhs, ids.shared[0], p.ka, tileM, m0, p.rows,
+                    w0);
+              stage(cb, cl, p.rhs, ids.shared[1], p.kw, tileN, n0, p.cols,
+                    w0);
+              ids.barrier(cb, cl);
+              auto wordLoop = scf::ForOp::create(
+                  cb, cl, idx(cb, cl, 0), idx(cb, cl, tileK), idx(cb, cl, 1),
+                  accs,
+                  [&](OpBuilder &wb, Location wl, Value c, ValueRange in) {
+                    SmallVector<Value> acc(in);
+                    // rhs words of every plane for the NR columns.
+                    SmallVector<Value> rhsWords;
+                    for (int64_t j = 0; j < p.kw; ++j)
+                      for (int64_t cc = 0; cc < kRegN; ++cc) {
+                        Value col = arith::AddIOp::create(
+                            wb, wl, ids.threadX, idx(wb, wl, tx * cc));
+                        rhsWords.push_back(memref::LoadOp::create(
+                            wb, wl, ids.shared[1],
+                            ValueRange{idx(wb, wl, j), c, col}));
+                      }
+                    for (int64_t i = 0; i < p.ka; ++i)
+                      for (int64_t r = 0; r < kRegM; ++r) {
+                        Value row = arith::AddIOp::create(
+                            wb, wl, ids.threadY, idx(wb, wl, ty * r));
+                        Value a = memref::LoadOp::create(
+                            wb, wl, ids.shared[0],
+                            ValueRange{idx(wb, wl, i), c, row});
+                        for (int64_t j = 0; j < p.kw; ++j)
+                          for (int64_t cc = 0; cc < kRegN; ++cc) {
+                            Value both = arith::AndIOp::create(
+                                wb, wl, a, rhsWords[j * kRegN + cc]);
+                            Value count =
+                                math::CtPopOp::create(wb, wl, both);
+                            if (p.accType != i64)
+                              count = arith::TruncIOp::create(
+                                  wb, wl, p.accType, count);
+                            if (i + j != 0)
+                              count = arith::ShLIOp::create(
+                                  wb, wl, count,
+                                  intConst(wb, wl, p.accType, i + j));
+                            Value &slot = acc[r * kRegN + cc];
+                            slot = arith::AddIOp::create(wb, wl, slot, count);
+                          }
+                      }
+                    scf::YieldOp::create(wb, wl, acc);
+                  });
+              scf::YieldOp::create(cb, cl, wordLoop.getResults());
+            });
+        for (int64_t r = 0; r < kRegM; ++r)
+          for (int64_t cc = 0; cc < kRegN; ++cc) {
+            Value m = arith::AddIOp::create(
+                kb, kl, m0,
+                arith::AddIOp::create(kb, kl, ids.threadY,
+                                      idx(kb, kl, ty * r)));
+            Value n = arith::AddIOp::create(
+                kb, kl, n0,
+                arith::AddIOp::create(kb, kl, ids.threadX,
+                                      idx(kb, kl, tx * cc)));
+            Value inside = andAll(
+                kb, kl, {lessThan(kb, kl, m, p.rows),
+                         lessThan(kb, kl, n, p.cols)});
+            scf::IfOp::create(kb, kl, inside,
+                              [&](OpBuilder &nb, Location nl) {
+                                storeOutput(nb, nl,
+                                            chunkLoop.getResult(r * kRegN +
+                                                                cc),
+                                            m, n, p.out, epilogue);
+                                scf::YieldOp::create(nb, nl);
+                              });
+          }
+      });
+}
+
+/// Tensor-core kernel: a block of 8 warps (32 x 8 threads) computes a
+/// 32 x 32 tile; warp w computes the 16 x 8 tile at rows 16*(w/4), columns
+/// 8*(w%4) with `mma.sync.m16n8k256.row.col.s32.b1.b1.s32.and.popc`, one
+/// chain of accumulators per plane shift i + j, combined at the end.
+///
+/// Fragments (PTX ISA, m16n8k256 .b1), lane = 4 * g + t: A registers
+/// a0..a3 hold 32 bits of row g, g + 8, g, g + 8 at bit offsets 32 t,
+/// 32 t, 128 + 32 t, 128 + 32 t of the 256-bit step; B registers b0, b1
+/// hold 32 bits of column g at offsets 32 t and 128 + 32 t; C/D registers
+/// c0..c3 are (g, 2t), (g, 2t + 1), (g + 8, 2t), (g + 8, 2t + 1).
+constexpr int64_t kMmaTileM = 32, kMmaTileN = 32;
+
+void emitMmaMatmul(OpBuilder &b, Location loc, KernelTarget &target,
+                   const MatmulProblem &p,
+                   const std::optional<Epilogue> &epilogue) {
+  MLIRContext *ctx = b.getContext();
+  Type i32 = b.getI32Type(), i64 = b.getI64Type();
+  auto fragType = LLVM::LLVMStructType::getLiteral(ctx, {i32, i32, i32, i32});
+  int64_t steps = llvm::divideCeil(p.words, 4);
+  int64_t shifts = p.ka + p.kw - 1;
+  target.launch(
+      "mma_matmul", ceilDiv(b, loc, p.cols, kMmaTileN), ceilDiv(b, loc, p.rows, kMmaTileM),
+      32, 8, {}, [&](OpBuilder &kb, Location kl, const KernelIds &ids) {
+        Value lane = ids.threadX, warp = ids.threadY;
+        Value g = arith::ShRUIOp::create(kb, kl, lane, idx(kb, kl, 2));
+        Value t = arith::AndIOp::create(kb, kl, lane, idx(kb, kl, 3));
+        Value mBase = arith::AddIOp::create(
+            kb, kl,
+            arith::MulIOp::create(kb, kl, ids.blockY, idx(kb, kl, kMmaTileM)),
+            arith::MulIOp::create(
+                kb, kl, arith::DivUIOp::create(kb, kl, warp, idx(kb, kl, 4)),
+                idx(kb, kl, 16)));
+        Value nBase = arith::AddIOp::create(
+            kb, kl,
+            arith::MulIOp::create(kb, kl, ids.blockX, idx(kb, kl, kMmaTileN)),
+            arith::MulIOp::create(
+                kb, kl, arith::RemUIOp::create(kb, kl, warp, idx(kb, kl, 4)),
+                idx(kb, kl, 8)));
+        Value rowLo = arith::AddIOp::create(kb, kl, mBase, g);
+        Value rowHi = arith::AddIOp::create(kb, kl, rowLo, idx(kb, kl, 8));
+        Value col = arith::AddIOp::create(kb, kl, nBase, g);
+        // Bit 32 * (t % 2) of word t / 2 of a 128-bit half.
+        Value half = arith::IndexCastOp::create(
+            kb, kl, i64,
+            arith::MulIOp::create(
+                kb, kl, arith::AndIOp::create(kb, kl, t, idx(kb, kl, 1)),
+                idx(kb, kl, 32)));
+        Value wordInHalf =
+            arith::ShRUIOp::create(kb, kl, t, idx(kb, kl, 1));
+        SmallVector<Value> zeros(4 * shifts, intConst(kb, kl, i32, 0));
+        auto loop = scf::ForOp::create(
+            kb, kl, idx(kb, kl, 0), idx(kb, kl, steps), idx(kb, kl, 1), zeros,
+            [&](OpBuilder &sb, Location sl, Value step, ValueRange in) {
+              Value first = arith::AddIOp::create(
+                  sb, sl,
+                  arith::MulIOp::create(sb, sl, step, idx(sb, sl, 4)),
+                  wordInHalf);
+              Value second =
+                  arith::AddIOp::create(sb, sl, first, idx(sb, sl, 2));
+              auto fragment = [&](Value planes, int64_t plane, Value row,
+                                  Value rowCount, Value word) -> Value {
+                Value inside = andAll(
+                    sb, sl, {lessThan(sb, sl, row, rowCount),
+                             lessThan(sb, sl, word, idx(sb, sl, p.words))});
+                return loadOrZero(
+                    sb, sl, inside, i32, [&](OpBuilder &ib, Location il) {
+                      Value v = memref::LoadOp::create(
+                          ib, il, planes,
+                          ValueRange{idx(ib, il, plane), row, word});
+                      v = arith::ShRUIOp::create(ib, il, v, half);
+                      return arith::TruncIOp::create(ib, il, i32, v);
+                    });
+              };
+              SmallVector<SmallVector<Value, 4>> aFrags, bFrags;
+              for (int64_t i = 0; i < p.ka; ++i)
+                aFrags.push_back(
+                    {fragment(p.lhs, i, rowLo, p.rows, first),
+                     fragment(p.lhs, i, rowHi, p.rows, first),
+                     fragment(p.lhs, i, rowLo, p.rows, second),
+                     fragment(p.lhs, i, rowHi, p.rows, second)});
+              for (int64_t j = 0; j < p.kw; ++j)
+                bFrags.push_back({fragment(p.rhs, j, col, p.cols, first),
+                                  fragment(p.rhs, j, col, p.cols, second)});
+              SmallVector<Value> acc(in);
+              for (int64_t i = 0; i < p.ka; ++i)
+                for (int64_t j = 0; j < p.kw; ++j) {
+                  MutableArrayRef<Value> c(acc.data() + 4 * (i + j), 4);
+                  auto mma = NVVM::MmaOp::create(
+                      sb, sl, fragType, aFrags[i], bFrags[j], c, {16, 8, 256},
+                      NVVM::MMAB1Op::and_popc, std::nullopt,
+                      std::array<NVVM::MMATypes, 2>{NVVM::MMATypes::b1,
+                                                    NVVM::MMATypes::b1},
+                      std::array<NVVM::MMALayout, 2>{NVVM::MMALayout::row,
+                                                     NVVM::MMALayout::col});
+                  for (int64_t q = 0; q < 4; ++q)
+                    c[q] = LLVM::ExtractValueOp::create(sb, sl, mma, q);
+                }
+              scf::YieldOp::create(sb, sl, acc);
+            });
+        Value twoT = arith::MulIOp::create(kb, kl, t, idx(kb, kl, 2));
+        for (int64_t q = 0; q < 4; ++q) {
+          Value m = q < 2 ? rowLo : rowHi;
+          Value n = arith::AddIOp::create(
+              kb, kl, arith::AddIOp::create(kb, kl, nBase, twoT),
+              idx(kb, kl, q % 2));
+          Value total = intConst(kb, kl, p.accType, 0);
+          for (int64_t s = 0; s < shifts; ++s) {
+            Value part = loop.getResult(4 * s + q);
+            if (p.accType != i32)
+              part = arith::ExtSIOp::create(kb, kl, p.accType, part);
+            if (s != 0)
+              part = arith::ShLIOp::create(kb, kl, part,
+                                           intConst(kb, kl, p.accType, s));
+            total = arith::AddIOp::create(kb, kl, total, part);
+          }
+          Value inside = andAll(kb, kl, {lessThan(kb, kl, m, p.rows),
+                                         lessThan(kb, kl, n, p.cols)});
+          scf::IfOp::create(kb, kl, inside, [&](OpBuilder &nb, Location nl) {
+            storeOutput(nb, nl, total, m, n, p.out, epilogue);
+            scf::YieldOp::create(nb, nl);
+          });
+        }
+      });
+}
+
+//===----------------------------------------------------------------------===//
+// bq-gpu-emit-kernels
+//===----------------------------------------------------------------------===//
+
+struct KernelOptions {
+  bool mma;
+  int64_t tileM, tileN, tileK;
+  bool emulate;
+};
+
+void emitMatmul(OpBuilder &b, Location loc, KernelTarget &target,
+                const MatmulProblem &p, const KernelOptions &options,
+                const std::optional<Epilogue> &epilogue) {
+  if (options.mma)
+    emitMmaMatmul(b, loc, target, p, epilogue);
+  else
+    emitPopcMatmul(b, loc, target, p, options.tileM, options.tileN,
+                   options.tileK, epilogue);
+}
+
+int64_t intAttr(DictionaryAttr dict, StringRef name) {
+  auto attr = dict.getAs<IntegerAttr>(name);
+  return attr ? attr.getInt() : -1;
+}
+
+LogicalResult defineQuantizedMatmul(func::FuncOp func, DictionaryAttr attrs,
+                                    const KernelOptions &options) {
+  int64_t k = intAttr(attrs, "k"), ka = intAttr(attrs, "act_bits"),
+          kw = intAttr(attrs, "weight_bits");
+  auto range = attrs.getAs<StringAttr>("act_range");
+  if (func.getNumArguments() != 6 || k < 1 || !quant::isValidBits(ka) ||
+      !quant::isValidBits(kw) || !range ||
+      !symbolizeActRange(range.getValue()))
+    return func.emitError("malformed bq.gpu_kernel quantized_matmul");
+  bool isStatic = *symbolizeActRange(range.getValue()) == ActRange::Static;
+  auto lo = attrs.getAs<FloatAttr>("lo"), hi = attrs.getAs<FloatAttr>("hi");
+  if (isStatic && (!lo || !hi))
+    return func.emitError("static act_range needs lo and hi");
+  unsigned width = quant::accumulatorWidth(quant::maxDotProduct(k, ka, kw));
+  if (width == 0)
+    return func.emitError("products of K = ") << k << " overflow i64";
+
+  Location loc = func.getLoc();
+  Block *entry = func.addEntryBlock();
+  OpBuilder b = OpBuilder::atBlockBegin(entry);
+  auto args = entry->getArguments();
+  Value lhs = args[0], weights = args[1], colSums = args[2], alpha = args[3],
+        beta = args[4], out = args[5];
+  Value rows = memref::DimOp::create(b, loc, lhs, 0);
+  Value cols = memref::DimOp::create(b, loc, weights, 1);
+  int64_t words = quant::numWords(k);
+
+  KernelTarget target(b, loc, options.emulate, func.getSymName());
+  Value dLhs = target.upload(lhs), dWeights = target.upload(weights),
+        dCols = target.upload(colSums), dAlpha = target.upload(alpha),
+        dBeta = target.upload(beta), dOut = target.output(out);
+  Type i64 = b.getI64Type();
+  Value planes = target.alloc(
+      MemRefType::get({ka, ShapedType::kDynamic, words}, i64), rows);
+  Value rowSums = target.alloc(
+      MemRefType::get({ShapedType::kDynamic}, codeSumType(b, k)), rows);
+
+  ActParams params;
+  if (isStatic) {
+    params.offset = arith::ConstantOp::create(b, loc, lo);
+    params.scale = buildActScale(
+        b, loc, params.offset, arith::ConstantOp::create(b, loc, hi), ka);
+  } else {
+    params.buffer = emitDynamicRange(b, loc, target, dLhs, rows, k, ka);
+  }
+  emitQuantizePack(b, loc, target, dLhs, rows, k, ka, params, planes);
+  emitRowSums(b, loc, target, planes, rows, ka, words, rowSums);
+  MatmulProblem problem{planes, dWeights, dOut, rows, cols, ka, kw, words,
+                        b.getIntegerType(width)};
+  emitMatmul(b, loc, target, problem, options,
+             Epilogue{rowSums, dCols, dAlpha, dBeta, params, k});
+  target.finish();
+  func::ReturnOp::create(b, loc);
+  return success();
+}
+
+LogicalResult defineBitSerialMatmul(func::FuncOp func, DictionaryAttr attrs,
+                                    const KernelOptions &options) {
+  auto types = func.getArgumentTypes();
+  if (types.size() != 3)
+    return func.emitError("malformed bq.gpu_kernel bitserial_matmul");
+  auto lhsType = dyn_cast<MemRefType>(types[0]);
+  auto rhsType = dyn_cast<MemRefType>(types[1]);
+  auto outType = dyn_cast<MemRefType>(types[2]);
+  if (!lhsType || !rhsType || !outType || lhsType.getRank() != 3 ||
+      rhsType.getRank() != 3 || outType.getRank() != 2 ||
+      lhsType.isDynamicDim(0) || rhsType.isDynamicDim(0) ||
+      lhsType.isDynamicDim(2))
+    return func.emitError("malformed bq.gpu_kernel bitserial_matmul");
+  Location loc = func.getLoc();
+  Block *entry = func.addEntryBlock();
+  OpBuilder b = OpBuilder::atBlockBegin(entry);
+  auto args = entry->getArguments();
+  KernelTarget target(b, loc, options.emulate, func.getSymName());
+  Value lhs = target.upload(args[0]), rhs = target.upload(args[1]),
+        out = target.output(args[2]);
+  MatmulProblem problem{lhs,
+                        rhs,
+                        out,
+                        memref::DimOp::create(b, loc, args[0], 1),
+                        memref::DimOp::create(b, loc, args[1], 1),
+                        lhsType.getDimSize(0),
+                        rhsType.getDimSize(0),
+                        lhsType.getDimSize(2),
+                        outType.getElementType()};
+  emitMatmul(b, loc, target, problem, options, std::nullopt);
+  target.finish();
+  func::ReturnOp::create(b, loc);
+  return success();
+}
+
+struct BQGPUEmitKernelsPass
+    : public bq::impl::BQGPUEmitKernelsBase<BQGPUEmitKernelsPass> {
+  using Base::Base;
+
+  LogicalResult checkOptions() {
+    ModuleOp module = getOperation();
+    if (mma != "none" && mma != "b1")
+      return module.emitError("bq-gpu-emit-kernels: mma must be none or b1, "
+                              "not '")
+             << mma << "'";
+    if (mma == "b1" && hostEmulation)
+      return module.emitError("bq-gpu-emit-kernels: the mma=b1 tensor-core "
+                              "path cannot be emulated on the host");
+    if (tileM < kRegM || tileM % kRegM || tileN < kRegN || tileN % kRegN ||
+        tileK < 1 || (tileM / kRegM) * (tileN / kRegN) > 1024)
+      return module.emitError("bq-gpu-emit-kernels: tile-m and tile-n must "
+                              "be positive multiples of 4 with at most 1024 "
+                              "threads per block, tile-k positive");
+    return success();
+  }
+
+  void runOnOperation() override {
+    if (failed(checkOptions()))
+      return signalPassFailure();
+    KernelOptions options{mma == "b1", tileM, tileN, tileK, hostEmulation};
+    SmallVector<func::FuncOp> wrappers;
+    for (auto func : getOperation().getOps<func::FuncOp>())
+      if (func->hasAttr(kKernelAttr) && func.isExternal())
+        wrappers.push_back(func);
+    // Shared memory of the popc kernel: (ka*tileM + kw*tileN)*tileK words.
+    for (func::FuncOp func : wrappers) {
+      auto attrs = func->getAttrOfType<DictionaryAttr>(kKernelAttr);
+      auto kind = attrs ? attrs.getAs<StringAttr>("kind") : StringAttr();
+      LogicalResult result = failure();
+      if (kind && kind.getValue() == kQuantizedMatmul)
+        result = defineQuantizedMatmul(func, attrs, options);
+      else if (kind && kind.getValue() == kBitSerialMatmul)
+        result = defineBitSerialMatmul(func, attrs, options);
+      else
+        func.emitError("unknown bq.gpu_kernel kind");
+      if (failed(result))
+        return signalPassFailure();
+      func->removeAttr(kKernelAttr);
+    }
+  }
+};
+
+} // namespace
