@@ -3,6 +3,8 @@
 
 import os
 import shutil
+import subprocess
+import sys
 
 import lit.formats
 from lit.llvm import llvm_config
@@ -46,6 +48,36 @@ tools = [
 llvm_config.add_tool_substitutions(tools, [config.bq_tools_dir,
                                            config.llvm_tools_dir])
 
+config.substitutions.append(
+    ("%extract_ptx", f"{sys.executable} "
+     f"{os.path.join(config.bq_src_root, 'scripts', 'extract-ptx.py')}"))
+
 # Optional features for tests that need more than the build machine has.
-if shutil.which("ptxas") or os.path.exists("/usr/local/cuda/bin/ptxas"):
+# `ptxas`: the CUDA toolkit's PTX assembler (gpu-module-to-binary with
+# format=bin|fatbin finds it on PATH).
+ptxas = shutil.which("ptxas") or next(
+    (p for p in ["/usr/local/cuda/bin/ptxas"] if os.path.exists(p)), None)
+if ptxas:
     config.available_features.add("ptxas")
+    llvm_config.with_environment("PATH", os.path.dirname(ptxas),
+                                 append_path=True)
+    config.substitutions.append(("%ptxas", ptxas))
+
+# `cuda-gpu`: bq's CUDA runtime wrappers were built and a GPU is visible.
+# Without it test/Integration/GPU is reported unsupported, never passed.
+config.substitutions.append(("%bq_cuda_runtime", config.bq_cuda_runtime))
+if config.bq_cuda_runtime:
+    config.available_features.add("bq-cuda-runtime")
+
+
+def _gpu_visible():
+    try:
+        out = subprocess.run(["nvidia-smi", "-L"], capture_output=True,
+                             text=True, timeout=30)
+    except (OSError, subprocess.TimeoutExpired):
+        return False
+    return out.returncode == 0 and "GPU" in out.stdout
+
+
+if config.bq_cuda_runtime and _gpu_visible():
+    config.available_features.add("cuda-gpu")

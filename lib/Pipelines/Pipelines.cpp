@@ -62,6 +62,8 @@ void bq::buildBQGPUPipeline(OpPassManager &pm,
   addUpstream(pm, kBufferize);
   BQGPUEmitKernelsOptions kernels;
   kernels.mma = options.mma;
+  kernels.chip = options.chip;
+  kernels.features = options.features;
   kernels.tileM = options.tileM;
   kernels.tileN = options.tileN;
   kernels.tileK = options.tileK;

@@ -159,6 +159,11 @@ def BQGPUEmitKernels : Pass<"bq-gpu-emit-kernels", "::mlir::ModuleOp"> {
            "of 4)">,
     Option<"tileK", "tile-k", "int64_t", /*default=*/"4",
            "64-bit words of every plane staged in shared memory per step">,
+    Option<"chip", "chip", "std::string", /*default=*/"\"sm_90\"",
+           "Target chip, sm_XX (checked: mma=b1 needs sm_80 or newer)">,
+    Option<"features", "features", "std::string", /*default=*/"\"+ptx80\"",
+           "Target features (checked: a +ptxNN version must be new enough "
+           "for the chip, and 7.1 or newer for mma=b1)">,
     Option<"hostEmulation", "host-emulation", "bool", /*default=*/"false",
            "Emit the kernels as host loops instead of gpu.launch (testing "
            "without a GPU)">,

@@ -925,6 +925,21 @@ struct KernelOptions {
   bool emulate;
 };
 
+/// Static shared memory per block is limited to 48 KiB.
+constexpr int64_t kSharedBytes = 48 * 1024;
+
+LogicalResult checkMatmulFits(func::FuncOp func, int64_t ka, int64_t kw,
+                              const KernelOptions &options) {
+  if (options.mma)
+    return success();
+  int64_t bytes = (ka * options.tileM + kw * options.tileN) * options.tileK * 8;
+  if (bytes > kSharedBytes)
+    return func.emitError("popc kernel tiles need ")
+           << bytes << " bytes of shared memory (at most " << kSharedBytes
+           << "): lower tile-m, tile-n or tile-k";
+  return success();
+}
+
 void emitMatmul(OpBuilder &b, Location loc, KernelTarget &target,
                 const MatmulProblem &p, const KernelOptions &options,
                 const std::optional<Epilogue> &epilogue) {
@@ -940,14 +955,38 @@ int64_t intAttr(DictionaryAttr dict, StringRef name) {
   return attr ? attr.getInt() : -1;
 }
 
+/// Whether `type` is a memref of `rank` with identity layout and an element
+/// type accepted by `elementOk`.
+bool isBuffer(Type type, int64_t rank, function_ref<bool(Type)> elementOk) {
+  auto memref = dyn_cast<MemRefType>(type);
+  return memref && memref.getRank() == rank &&
+         memref.getLayout().isIdentity() && elementOk(memref.getElementType());
+}
+
+/// Checks a quantized_matmul wrapper and, unless `checkOnly`, defines it.
 LogicalResult defineQuantizedMatmul(func::FuncOp func, DictionaryAttr attrs,
-                                    const KernelOptions &options) {
+                                    const KernelOptions &options,
+                                    bool checkOnly) {
   int64_t k = intAttr(attrs, "k"), ka = intAttr(attrs, "act_bits"),
           kw = intAttr(attrs, "weight_bits");
   auto range = attrs.getAs<StringAttr>("act_range");
-  if (func.getNumArguments() != 6 || k < 1 || !quant::isValidBits(ka) ||
+  auto types = func.getArgumentTypes();
+  OpBuilder builder(func.getContext());
+  auto isF32 = [](Type t) { return t.isF32(); };
+  auto isI64 = [](Type t) { return t.isInteger(64); };
+  auto isSum = [](Type t) { return t.isInteger(32) || t.isInteger(64); };
+  if (types.size() != 6 || k < 1 || !quant::isValidBits(ka) ||
       !quant::isValidBits(kw) || !range ||
-      !symbolizeActRange(range.getValue()))
+      !symbolizeActRange(range.getValue()) || !isBuffer(types[0], 2, isF32) ||
+      cast<MemRefType>(types[0]).getDimSize(1) != k ||
+      !isBuffer(types[1], 3, isI64) ||
+      cast<MemRefType>(types[1]).getDimSize(0) != kw ||
+      cast<MemRefType>(types[1]).getDimSize(2) != quant::numWords(k) ||
+      !isBuffer(types[2], 1, isSum) ||
+      cast<MemRefType>(types[2]).getElementType() !=
+          codeSumType(builder, k) ||
+      !(isBuffer(types[3], 0, isF32) || isBuffer(types[3], 1, isF32)) ||
+      types[4] != types[3] || !isBuffer(types[5], 2, isF32))
     return func.emitError("malformed bq.gpu_kernel quantized_matmul");
   bool isStatic = *symbolizeActRange(range.getValue()) == ActRange::Static;
   auto lo = attrs.getAs<FloatAttr>("lo"), hi = attrs.getAs<FloatAttr>("hi");
@@ -956,6 +995,10 @@ LogicalResult defineQuantizedMatmul(func::FuncOp func, DictionaryAttr attrs,
   unsigned width = quant::accumulatorWidth(quant::maxDotProduct(k, ka, kw));
   if (width == 0)
     return func.emitError("products of K = ") << k << " overflow i64";
+  if (failed(checkMatmulFits(func, ka, kw, options)))
+    return failure();
+  if (checkOnly)
+    return success();
 
   Location loc = func.getLoc();
   Block *entry = func.addEntryBlock();
@@ -996,19 +1039,28 @@ LogicalResult defineQuantizedMatmul(func::FuncOp func, DictionaryAttr attrs,
   return success();
 }
 
+/// Checks a bitserial_matmul wrapper and, unless `checkOnly`, defines it.
 LogicalResult defineBitSerialMatmul(func::FuncOp func, DictionaryAttr attrs,
-                                    const KernelOptions &options) {
+                                    const KernelOptions &options,
+                                    bool checkOnly) {
   auto types = func.getArgumentTypes();
   if (types.size() != 3)
     return func.emitError("malformed bq.gpu_kernel bitserial_matmul");
   auto lhsType = dyn_cast<MemRefType>(types[0]);
   auto rhsType = dyn_cast<MemRefType>(types[1]);
   auto outType = dyn_cast<MemRefType>(types[2]);
-  if (!lhsType || !rhsType || !outType || lhsType.getRank() != 3 ||
-      rhsType.getRank() != 3 || outType.getRank() != 2 ||
-      lhsType.isDynamicDim(0) || rhsType.isDynamicDim(0) ||
-      lhsType.isDynamicDim(2))
+  auto isI64 = [](Type t) { return t.isInteger(64); };
+  auto isAcc = [](Type t) { return t.isInteger(32) || t.isInteger(64); };
+  if (!isBuffer(types[0], 3, isI64) || !isBuffer(types[1], 3, isI64) ||
+      !isBuffer(types[2], 2, isAcc) || lhsType.isDynamicDim(0) ||
+      rhsType.isDynamicDim(0) || lhsType.isDynamicDim(2) ||
+      rhsType.getDimSize(2) != lhsType.getDimSize(2))
     return func.emitError("malformed bq.gpu_kernel bitserial_matmul");
+  if (failed(checkMatmulFits(func, lhsType.getDimSize(0),
+                             rhsType.getDimSize(0), options)))
+    return failure();
+  if (checkOnly)
+    return success();
   Location loc = func.getLoc();
   Block *entry = func.addEntryBlock();
   OpBuilder b = OpBuilder::atBlockBegin(entry);
@@ -1031,6 +1083,32 @@ LogicalResult defineBitSerialMatmul(func::FuncOp func, DictionaryAttr attrs,
   return success();
 }
 
+/// The oldest PTX ISA version (x10) that supports sm_<version>, as LLVM's
+/// NVPTX backend requires it (`a` variants need the newest of their line).
+unsigned minimumPtx(unsigned version, bool archSpecific) {
+  if (version >= 120)
+    return 87;
+  if (version >= 100)
+    return 86;
+  if (version >= 90)
+    return archSpecific ? 80 : 78;
+  if (version >= 89)
+    return 78;
+  if (version >= 87)
+    return 74;
+  if (version >= 86)
+    return 71;
+  if (version >= 80)
+    return 70;
+  if (version >= 75)
+    return 63;
+  if (version >= 72)
+    return 61;
+  if (version >= 70)
+    return 60;
+  return 50;
+}
+
 struct BQGPUEmitKernelsPass
     : public bq::impl::BQGPUEmitKernelsBase<BQGPUEmitKernelsPass> {
   using Base::Base;
@@ -1038,15 +1116,48 @@ struct BQGPUEmitKernelsPass
   LogicalResult checkOptions() {
     ModuleOp module = getOperation();
     if (mma != "none" && mma != "b1")
-      return module.emitError("bq-gpu-emit-kernels: mma must be none or b1, "
+      return emitError(module.getLoc(), "bq-gpu-emit-kernels: mma must be none or b1, "
                               "not '")
              << mma << "'";
     if (mma == "b1" && hostEmulation)
-      return module.emitError("bq-gpu-emit-kernels: the mma=b1 tensor-core "
+      return emitError(module.getLoc(), "bq-gpu-emit-kernels: the mma=b1 tensor-core "
                               "path cannot be emulated on the host");
+    unsigned smVersion = 0;
+    StringRef chipName = chip;
+    if (!chipName.consume_front("sm_") ||
+        chipName.take_while(llvm::isDigit).getAsInteger(10, smVersion))
+      return emitError(module.getLoc(), "bq-gpu-emit-kernels: chip must be "
+                                        "sm_XX, not '")
+             << chip << "'";
+    // LLVM's NVPTX backend aborts (instead of reporting) on a PTX version
+    // the chip or an instruction does not support: check here.
+    unsigned minPtx = minimumPtx(smVersion, chipName.ends_with("a"));
+    unsigned ptx = minPtx;
+    for (StringRef feature : llvm::split(StringRef(features), ',')) {
+      feature = feature.trim();
+      if (feature.consume_front("+ptx") &&
+          feature.getAsInteger(10, ptx))
+        return emitError(module.getLoc(), "bq-gpu-emit-kernels: bad PTX "
+                                          "feature in '")
+               << features << "'";
+    }
+    if (ptx < minPtx)
+      return emitError(module.getLoc(), "bq-gpu-emit-kernels: ")
+             << chip << " needs PTX " << minPtx / 10 << "." << minPtx % 10
+             << " or newer (features=+ptx" << minPtx << "), not " << ptx / 10
+             << "." << ptx % 10;
+    if (mma == "b1" && smVersion < 80)
+      return emitError(module.getLoc(), "bq-gpu-emit-kernels: mma=b1 needs "
+                                        "sm_80 or newer (b1 mma.sync "
+                                        "m16n8k256), not ")
+             << chip;
+    if (mma == "b1" && ptx < 71)
+      return emitError(module.getLoc(), "bq-gpu-emit-kernels: mma=b1 needs "
+                                        "PTX 7.1 or newer (and.popc): add "
+                                        "+ptx71 or later to features");
     if (tileM < kRegM || tileM % kRegM || tileN < kRegN || tileN % kRegN ||
         tileK < 1 || (tileM / kRegM) * (tileN / kRegN) > 1024)
-      return module.emitError("bq-gpu-emit-kernels: tile-m and tile-n must "
+      return emitError(module.getLoc(), "bq-gpu-emit-kernels: tile-m and tile-n must "
                               "be positive multiples of 4 with at most 1024 "
                               "threads per block, tile-k positive");
     return success();
@@ -1060,19 +1171,22 @@ struct BQGPUEmitKernelsPass
     for (auto func : getOperation().getOps<func::FuncOp>())
       if (func->hasAttr(kKernelAttr) && func.isExternal())
         wrappers.push_back(func);
-    // Shared memory of the popc kernel: (ka*tileM + kw*tileN)*tileK words.
-    for (func::FuncOp func : wrappers) {
+    auto define = [&](func::FuncOp func, bool checkOnly) -> LogicalResult {
       auto attrs = func->getAttrOfType<DictionaryAttr>(kKernelAttr);
       auto kind = attrs ? attrs.getAs<StringAttr>("kind") : StringAttr();
-      LogicalResult result = failure();
       if (kind && kind.getValue() == kQuantizedMatmul)
-        result = defineQuantizedMatmul(func, attrs, options);
-      else if (kind && kind.getValue() == kBitSerialMatmul)
-        result = defineBitSerialMatmul(func, attrs, options);
-      else
-        func.emitError("unknown bq.gpu_kernel kind");
-      if (failed(result))
+        return defineQuantizedMatmul(func, attrs, options, checkOnly);
+      if (kind && kind.getValue() == kBitSerialMatmul)
+        return defineBitSerialMatmul(func, attrs, options, checkOnly);
+      func.emitError("unknown bq.gpu_kernel kind");
+      return failure();
+    };
+    // Check every wrapper first, so that a failure leaves the IR as it was.
+    for (func::FuncOp func : wrappers)
+      if (failed(define(func, /*checkOnly=*/true)))
         return signalPassFailure();
+    for (func::FuncOp func : wrappers) {
+      (void)define(func, /*checkOnly=*/false);
       func->removeAttr(kKernelAttr);
     }
   }

@@ -1,0 +1,67 @@
+"""Cases shared by the JIT sweeps of the CPU and GPU paths: quantized
+matmuls of every bit-width pair and awkward K, with weight codes, alpha and
+beta from the pure-numpy reference."""
+
+import itertools
+
+import numpy as np
+
+from bq import reference as ref
+from mlir_text import dense_hex, tensor_type
+
+BIT_PAIRS = [(1, 1), (1, 8), (2, 2), (2, 8), (3, 3), (4, 4), (8, 8)]
+KS = [1, 63, 64, 65, 100, 1000]
+M, N = 5, 7  # remainders for every micro-tile shape
+
+
+def case_funcs(idx, k, n, wbits, abits, codes, alpha, beta, act_range):
+    """(@y{idx}, @p{idx}): the quantized matmul and its integer part."""
+    granularity_type = tensor_type(np.shape(alpha), "f32")
+    lo, hi = act_range
+    range_text = (f"act_range(static) lo({lo}) hi({hi})" if lo is not None
+                  else "act_range(dynamic)")
+    act_range_text = range_text.replace("act_range", "range")
+    codes_i8 = codes.astype(np.int8)
+    words = (k + 63) // 64
+    acc = "i64"
+    return f"""
+func.func @y{idx}(%x: tensor<?x{k}xf32>) -> tensor<?x{n}xf32> {{
+  %c = arith.constant {dense_hex(codes_i8)} : tensor<{k}x{n}xi8>
+  %a = arith.constant {dense_hex(np.asarray(alpha, np.float32))} : {granularity_type}
+  %b = arith.constant {dense_hex(np.asarray(beta, np.float32))} : {granularity_type}
+  %y = bq.quantized_matmul %x, %c, %a, %b weight_bits({wbits})
+      act_bits({abits}) {range_text}
+      : tensor<?x{k}xf32>, tensor<{k}x{n}xi8>, {granularity_type} -> tensor<?x{n}xf32>
+  return %y : tensor<?x{n}xf32>
+}}""", f"""
+func.func @p{idx}(%x: tensor<?x{k}xf32>) -> tensor<?x{n}x{acc}> {{
+  %ct = arith.constant {dense_hex(np.ascontiguousarray(codes_i8.T))} : tensor<{n}x{k}xi8>
+  %wp = bq.pack %ct bits({wbits}) : tensor<{n}x{k}xi8> -> tensor<{wbits}x{n}x{words}xi64>
+  %ca, %s, %o = bq.quantize_activations %x bits({abits}) {act_range_text}
+      : tensor<?x{k}xf32> -> tensor<?x{k}xi8>
+  %ap = bq.pack %ca bits({abits}) : tensor<?x{k}xi8> -> tensor<{abits}x?x{words}xi64>
+  %p = bq.bitserial_matmul %ap, %wp k({k})
+      : tensor<{abits}x?x{words}xi64>, tensor<{wbits}x{n}x{words}xi64> -> tensor<?x{n}x{acc}>
+  return %p : tensor<?x{n}x{acc}>
+}}"""
+
+
+def build_cases(seed, m=None, n=None, ks=None):
+    """One case per (bit pair, K) with m x K activations, n columns."""
+    m, n = m or M, n or N
+    rng = np.random.default_rng(seed)
+    cases = []
+    methods = itertools.cycle(ref.METHODS)
+    granularities = itertools.cycle(["tensor", "channel", "channel"])
+    for (wbits, abits), k in itertools.product(BIT_PAIRS, ks or KS):
+        method, granularity = next(methods), next(granularities)
+        w = rng.laplace(0, 0.05, (k, n)).astype(np.float32)
+        x = rng.normal(0, 1, (m, k)).astype(np.float32)
+        act_range = (-2.0, 2.5) if (k + wbits) % 3 == 0 else (None, None)
+        codes, alpha, beta = ref.quantize(w, wbits, method, "lsq",
+                                          granularity, 1)
+        cases.append(dict(k=k, wbits=wbits, abits=abits, x=x, codes=codes,
+                          alpha=alpha, beta=beta, act_range=act_range,
+                          what=f"W{wbits}A{abits} K={k} {method} "
+                               f"{granularity} range={act_range}"))
+    return cases
