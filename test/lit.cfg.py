@@ -48,6 +48,7 @@ tools = [
 llvm_config.add_tool_substitutions(tools, [config.bq_tools_dir,
                                            config.llvm_tools_dir])
 
+config.substitutions.append(("%python", sys.executable))
 config.substitutions.append(
     ("%extract_ptx", f"{sys.executable} "
      f"{os.path.join(config.bq_src_root, 'scripts', 'extract-ptx.py')}"))

@@ -15,13 +15,21 @@
 // call and its error name and aborts: a kernel that did not run must not
 // leave plausible-looking results behind.
 //
+// With BQ_CUDA_PROFILE=1 in the environment every launch is bracketed by
+// CUDA events and, at exit, one line per kernel reports its launches and
+// mean / minimum device time (what benchmarks/gpu/bench_gpu.py reads).
+//
 //===----------------------------------------------------------------------===//
 
 #include <cuda.h>
 
+#include <algorithm>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
+#include <map>
+#include <string>
+#include <vector>
 
 #define BQ_EXPORT extern "C" __attribute__((visibility("default")))
 
@@ -61,6 +69,64 @@ public:
   }
 };
 
+/// Kernel timing for BQ_CUDA_PROFILE=1.
+class Profile {
+public:
+  static Profile &get() {
+    static Profile profile;
+    return profile;
+  }
+  bool enabled() const { return on; }
+  void name(CUfunction function, const char *kernel) {
+    names[function] = kernel;
+  }
+  /// Records a start event before and a stop event after one launch.
+  CUevent start(CUfunction function, CUstream stream) {
+    CUevent begin, end;
+    BQ_CUDA(cuEventCreate(&begin, CU_EVENT_DEFAULT));
+    BQ_CUDA(cuEventCreate(&end, CU_EVENT_DEFAULT));
+    BQ_CUDA(cuEventRecord(begin, stream));
+    launches.push_back({function, begin, end});
+    return end;
+  }
+  ~Profile() {
+    if (launches.empty())
+      return;
+    ScopedContext scope;
+    std::map<std::string, std::vector<float>> times;
+    for (const Launch &launch : launches) {
+      float ms = 0;
+      if (cuEventSynchronize(launch.end) != CUDA_SUCCESS ||
+          cuEventElapsedTime(&ms, launch.begin, launch.end) != CUDA_SUCCESS)
+        continue;
+      times[names[launch.function]].push_back(ms);
+    }
+    for (auto &[kernel, ms] : times) {
+      double sum = 0;
+      for (float t : ms)
+        sum += t;
+      std::fprintf(stderr,
+                   "bq_cuda_profile: kernel %s launches %zu mean_us %.3f "
+                   "min_us %.3f\n",
+                   kernel.c_str(), ms.size(), 1e3 * sum / ms.size(),
+                   1e3 * *std::min_element(ms.begin(), ms.end()));
+    }
+  }
+
+private:
+  Profile() {
+    const char *env = std::getenv("BQ_CUDA_PROFILE");
+    on = env && env[0] == '1';
+  }
+  struct Launch {
+    CUfunction function;
+    CUevent begin, end;
+  };
+  bool on = false;
+  std::map<CUfunction, std::string> names;
+  std::vector<Launch> launches;
+};
+
 } // namespace
 
 BQ_EXPORT void mgpuSetDefaultDevice(int32_t device) { defaultDevice = device; }
@@ -91,6 +157,8 @@ BQ_EXPORT CUfunction mgpuModuleGetFunction(CUmodule module,
   ScopedContext scope;
   CUfunction function = nullptr;
   BQ_CUDA(cuModuleGetFunction(&function, module, name));
+  if (Profile::get().enabled())
+    Profile::get().name(function, name);
   return function;
 }
 
@@ -104,8 +172,13 @@ BQ_EXPORT void mgpuLaunchKernel(CUfunction function, intptr_t gridX,
   if (smem > 0)
     BQ_CUDA(cuFuncSetAttribute(
         function, CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES, smem));
+  CUevent end = nullptr;
+  if (Profile::get().enabled())
+    end = Profile::get().start(function, stream);
   BQ_CUDA(cuLaunchKernel(function, gridX, gridY, gridZ, blockX, blockY,
                          blockZ, smem, stream, params, extra));
+  if (end)
+    BQ_CUDA(cuEventRecord(end, stream));
 }
 
 BQ_EXPORT CUstream mgpuStreamCreate() {

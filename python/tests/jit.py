@@ -83,10 +83,12 @@ def call_main(calls):
     return "\n".join(lines)
 
 
-def run_module(bq_opt, funcs_text, calls, passes, lower=True):
+def run_module(bq_opt, funcs_text, calls, passes, lower=True, extra_libs=()):
     """Compiles `funcs_text` + a main making `calls` with `passes` (then the
     upstream lowering unless `lower` is False, for pipelines that lower
-    themselves) and runs it; returns every printed result in order."""
+    themselves) and runs it, with `extra_libs` loaded before the runner
+    utilities (e.g. bq's CUDA runtime); returns every printed result in
+    order."""
     module = funcs_text + "\n" + call_main(calls)
     tail = LOWER_TO_LLVM if lower else []
     compiled = subprocess.run([str(bq_opt), "-", *passes, *tail],
@@ -95,7 +97,8 @@ def run_module(bq_opt, funcs_text, calls, passes, lower=True):
         raise RuntimeError(f"bq-opt failed:\n{compiled.stderr}")
     ran = subprocess.run([f"{LLVM}/bin/mlir-runner", "-e", "main",
                           "-entry-point-result=void",
-                          f"-shared-libs={RUNNER_LIBS}"],
+                          "-shared-libs=" + ",".join([*extra_libs,
+                                                      RUNNER_LIBS])],
                          input=compiled.stdout, capture_output=True, text=True)
     if ran.returncode != 0:
         raise RuntimeError(f"mlir-runner failed:\n{ran.stderr}")
