@@ -2,7 +2,8 @@
 //
 // Parses the input as MLIR; if it parses and verifies, runs
 //   bq-fold-constants, bq-quant-report, bq-quantize-linalg, bq-decompose,
-//   canonicalize and bq-cpu-pipeline (to the LLVM dialect)
+//   canonicalize and bq-cpu-pipeline (to the LLVM dialect); and, on a copy,
+//   bq-gpu-emit-kernels and bq-gpu-pipeline with host emulation
 // on it. Diagnostics are expected and silenced; crashes, sanitizer reports
 // and IR that fails to verify after a successful pass (the pass manager's
 // verifier is on) are findings.
@@ -42,6 +43,14 @@ constexpr const char *kPipeline =
     "bq-fold-constants,bq-quant-report,bq-quantize-linalg,bq-decompose,"
     "canonicalize,bq-cpu-pipeline";
 
+/// The GPU path on a copy of the input: wrapper declarations the input
+/// itself declares first (malformed bq.gpu_kernel dictionaries), then the
+/// whole pipeline with kernels emulated on the host (no NVPTX backend, so
+/// that the fuzzer stays fast).
+constexpr const char *kGpuPipeline =
+    "bq-gpu-emit-kernels{host-emulation=true},bq-quantize-linalg,"
+    "bq-gpu-pipeline{host-emulation=true}";
+
 } // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
@@ -56,9 +65,13 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
       mlir::parseSourceString<mlir::ModuleOp>(text, config);
   if (!module)
     return 0;
-  mlir::PassManager pm(&ctx);
-  if (mlir::failed(mlir::parsePassPipeline(kPipeline, pm)))
-    __builtin_trap();
-  (void)pm.run(*module);
+  mlir::OwningOpRef<mlir::ModuleOp> copy = module->clone();
+  for (auto [pipeline, input] :
+       {std::pair{kPipeline, &module}, std::pair{kGpuPipeline, &copy}}) {
+    mlir::PassManager pm(&ctx);
+    if (mlir::failed(mlir::parsePassPipeline(pipeline, pm)))
+      __builtin_trap();
+    (void)pm.run(**input);
+  }
   return 0;
 }

@@ -23,7 +23,9 @@ artifacts=$build/fuzz-artifacts
 mkdir -p "$corpus/quantizer" "$corpus/bq-opt" "$artifacts"
 # Seed bq-opt-fuzzer with every lit test input.
 find "$root/test" -name '*.mlir' -exec cp {} "$corpus/bq-opt/" \;
-export ASAN_OPTIONS=detect_leaks=0:allocator_may_return_null=1
+# allow_user_poisoning=0: see scripts/run-tests.sh (BumpPtrAllocator slabs
+# shared between instrumented bq code and the uninstrumented libMLIR.so).
+export ASAN_OPTIONS=detect_leaks=0:allocator_may_return_null=1:allow_user_poisoning=0
 export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 status=0
 seed=${FUZZ_SEED:-0}

@@ -87,8 +87,9 @@ class Module:
     """MLIR compiled for the host CPU; call its public functions with numpy
     arrays."""
 
-    def __init__(self, mlir_text, pipeline="bq-cpu-pipeline"):
-        self._module = _native().CompiledModule(mlir_text, pipeline)
+    def __init__(self, mlir_text, pipeline="bq-cpu-pipeline", shared_libs=()):
+        self._module = _native().CompiledModule(mlir_text, pipeline,
+                                                list(shared_libs))
 
     def functions(self):
         """Names of the functions `invoke` can call (public, tensors in and
@@ -102,9 +103,11 @@ class Module:
         return self._module.invoke(name, *arrays)
 
 
-def compile(mlir_text, pipeline="bq-cpu-pipeline"):
+def compile(mlir_text, pipeline="bq-cpu-pipeline", shared_libs=()):
     """Compiles `mlir_text` with `pipeline` (a bq-opt pass pipeline, e.g.
     "bq-quantize-linalg{weight-bits=2 act-bits=2},bq-cpu-pipeline") and
-    JIT-compiles it. MLIR diagnostics raise ValueError (parse and pipeline
-    errors) or RuntimeError (compilation errors) with their messages."""
-    return Module(mlir_text, pipeline)
+    JIT-compiles it, loading `shared_libs` into the JIT (for
+    "bq-gpu-pipeline{format=fatbin}": build/lib/libbq_cuda_runtime.so).
+    MLIR diagnostics raise ValueError (parse and pipeline errors) or
+    RuntimeError (compilation errors) with their messages."""
+    return Module(mlir_text, pipeline, shared_libs)

@@ -279,7 +279,8 @@ mlir::MLIRContext &sharedContext() {
 
 class CompiledModule {
 public:
-  CompiledModule(const std::string &text, const std::string &pipeline) {
+  CompiledModule(const std::string &text, const std::string &pipeline,
+                 const std::vector<std::string> &sharedLibs) {
     mlir::MLIRContext &context = sharedContext();
     std::lock_guard<std::mutex> lock(mutex());
     DiagnosticCollector diagnostics(context);
@@ -336,9 +337,12 @@ public:
     mlir::ExecutionEngineOptions options;
     auto transformer = mlir::makeOptimizingTransformer(3, 0, tm->get());
     options.transformer = transformer;
-    // memrefCopy and friends, called by lowered memref.copy.
-    llvm::StringRef runtime[] = {BQ_LLVM_LIBRARY_DIR
-                                 "/libmlir_c_runner_utils.so"};
+    // memrefCopy and friends, called by lowered memref.copy; then the
+    // caller's libraries (e.g. bq's CUDA runtime for bq-gpu-pipeline).
+    std::vector<llvm::StringRef> runtime = {BQ_LLVM_LIBRARY_DIR
+                                            "/libmlir_c_runner_utils.so"};
+    for (const std::string &lib : sharedLibs)
+      runtime.push_back(lib);
     options.sharedLibPaths = runtime;
     auto engine = mlir::ExecutionEngine::create(*module, options);
     if (!engine)
@@ -492,8 +496,10 @@ PYBIND11_MODULE(_bq, m) {
         py::arg("beta"), py::arg("bits"), py::arg("granularity") = "tensor",
         py::arg("axis") = -1);
   py::class_<CompiledModule>(m, "CompiledModule")
-      .def(py::init<const std::string &, const std::string &>(),
-           py::arg("mlir_text"), py::arg("pipeline"))
+      .def(py::init<const std::string &, const std::string &,
+                    const std::vector<std::string> &>(),
+           py::arg("mlir_text"), py::arg("pipeline"),
+           py::arg("shared_libs") = std::vector<std::string>())
       .def("functions", &CompiledModule::functions)
       .def("invoke", &CompiledModule::invoke, py::arg("name"));
 }

@@ -65,3 +65,29 @@ def build_cases(seed, m=None, n=None, ks=None):
                           what=f"W{wbits}A{abits} K={k} {method} "
                                f"{granularity} range={act_range}"))
     return cases
+
+
+def sweep_calls(cases, n=N):
+    """(y functions, p functions, calls): for case i, @y{i} is the quantized
+    matmul and @p{i} its integer part, each called on the case's x."""
+    pairs = [case_funcs(i, c["k"], n, c["wbits"], c["abits"], c["codes"],
+                        c["alpha"], c["beta"], c["act_range"])
+             for i, c in enumerate(cases)]
+    calls = []
+    for i, c in enumerate(cases):
+        xtype = f"tensor<?x{c['k']}xf32>"
+        calls.append((f"y{i}", [c["x"]], [xtype], [f"tensor<?x{n}xf32>"]))
+        calls.append((f"p{i}", [c["x"]], [xtype], [f"tensor<?x{n}xi64>"]))
+    return ("".join(y for y, _ in pairs), "".join(p for _, p in pairs),
+            calls)
+
+
+def check_matches_formula(cases, results):
+    """results[2 i] is case i's Y: equal to formula 1.3 (bq.reference) up
+    to float rounding."""
+    for i, c in enumerate(cases):
+        y, _ = ref.quantized_matmul(c["x"], c["codes"], c["alpha"], c["beta"],
+                                    c["abits"], *c["act_range"])
+        scale = max(1.0, float(np.abs(y).max()))
+        np.testing.assert_allclose(results[2 * i], y, rtol=1e-5,
+                                   atol=1e-5 * scale, err_msg=c["what"])

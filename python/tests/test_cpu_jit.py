@@ -13,22 +13,14 @@ import pytest
 
 from bq import reference as ref
 from jit import run_module
-from sweep_cases import N, build_cases, case_funcs
+from sweep_cases import build_cases, check_matches_formula, sweep_calls
 
 @pytest.fixture(scope="module")
 def sweep(bq_opt):
     cases = build_cases(5)
-    pairs = [case_funcs(i, c["k"], N, c["wbits"], c["abits"], c["codes"],
-                        c["alpha"], c["beta"], c["act_range"])
-             for i, c in enumerate(cases)]
-    yfuncs = "".join(y for y, _ in pairs)
-    funcs = yfuncs + "".join(p for _, p in pairs)
-    calls = []
-    for i, c in enumerate(cases):
-        xtype = f"tensor<?x{c['k']}xf32>"
-        calls.append((f"y{i}", [c["x"]], [xtype], [f"tensor<?x{N}xf32>"]))
-        calls.append((f"p{i}", [c["x"]], [xtype], [f"tensor<?x{N}xi64>"]))
-    cpu = run_module(bq_opt, funcs, calls, ["--bq-cpu-pipeline"], lower=False)
+    yfuncs, pfuncs, calls = sweep_calls(cases)
+    cpu = run_module(bq_opt, yfuncs + pfuncs, calls, ["--bq-cpu-pipeline"],
+                     lower=False)
     ycalls = [c for c in calls if c[0].startswith("y")]
     reference = run_module(bq_opt, yfuncs, ycalls, ["--bq-lower-to-reference"])
     return cases, cpu, reference
@@ -48,12 +40,7 @@ def test_integer_part_is_exact(sweep):
 
 def test_results_match_formula(sweep):
     cases, cpu, _ = sweep
-    for i, c in enumerate(cases):
-        y, _ = ref.quantized_matmul(c["x"], c["codes"], c["alpha"], c["beta"],
-                                    c["abits"], *c["act_range"])
-        scale = max(1.0, float(np.abs(y).max()))
-        np.testing.assert_allclose(cpu[2 * i], y, rtol=1e-5,
-                                   atol=1e-5 * scale, err_msg=c["what"])
+    check_matches_formula(cases, cpu)
 
 
 def test_results_match_reference_lowering(sweep):

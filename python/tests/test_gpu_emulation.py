@@ -16,24 +16,11 @@ import pytest
 
 from bq import reference as ref
 from jit import run_module
-from sweep_cases import build_cases, case_funcs
+from sweep_cases import build_cases, check_matches_formula, sweep_calls
 
 M, N = 37, 23
 KS = [1, 64, 65, 200]
 SMALL_TILES = "tile-m=8 tile-n=8 tile-k=1"
-
-
-def sweep_calls(cases, n=N):
-    pairs = [case_funcs(i, c["k"], n, c["wbits"], c["abits"], c["codes"],
-                        c["alpha"], c["beta"], c["act_range"])
-             for i, c in enumerate(cases)]
-    funcs = "".join(y for y, _ in pairs) + "".join(p for _, p in pairs)
-    calls = []
-    for i, c in enumerate(cases):
-        xtype = f"tensor<?x{c['k']}xf32>"
-        calls.append((f"y{i}", [c["x"]], [xtype], [f"tensor<?x{n}xf32>"]))
-        calls.append((f"p{i}", [c["x"]], [xtype], [f"tensor<?x{n}xi64>"]))
-    return funcs, calls
 
 
 def emulate(bq_opt, funcs, calls, options):
@@ -45,7 +32,8 @@ def emulate(bq_opt, funcs, calls, options):
 @pytest.fixture(scope="module")
 def sweep(bq_opt):
     cases = build_cases(11, m=M, n=N, ks=KS)
-    funcs, calls = sweep_calls(cases)
+    yfuncs, pfuncs, calls = sweep_calls(cases, n=N)
+    funcs = yfuncs + pfuncs
     gpu = emulate(bq_opt, funcs, calls, SMALL_TILES)
     cpu = run_module(bq_opt, funcs, calls, ["--bq-cpu-pipeline"], lower=False)
     return cases, gpu, cpu
@@ -67,12 +55,7 @@ def test_fused_epilogue_equals_cpu_path(sweep):
 
 def test_results_match_formula(sweep):
     cases, gpu, _ = sweep
-    for i, c in enumerate(cases):
-        y, _ = ref.quantized_matmul(c["x"], c["codes"], c["alpha"], c["beta"],
-                                    c["abits"], *c["act_range"])
-        scale = max(1.0, float(np.abs(y).max()))
-        np.testing.assert_allclose(gpu[2 * i], y, rtol=1e-5,
-                                   atol=1e-5 * scale, err_msg=c["what"])
+    check_matches_formula(cases, gpu)
 
 
 def test_default_tiles(bq_opt):
@@ -80,8 +63,8 @@ def test_default_tiles(bq_opt):
     cases = build_cases(12, m=70, n=130, ks=[300])
     cases = [c for c in cases if (c["wbits"], c["abits"]) in
              [(1, 1), (2, 2), (8, 8)]]
-    funcs, calls = sweep_calls(cases, n=130)
-    gpu = emulate(bq_opt, funcs, calls, "")
+    yfuncs, pfuncs, calls = sweep_calls(cases, n=130)
+    gpu = emulate(bq_opt, yfuncs + pfuncs, calls, "")
     for i, c in enumerate(cases):
         ca, _, _ = ref.quantize_activations(c["x"], c["abits"], *c["act_range"])
         expected = ca.astype(np.int64) @ c["codes"].astype(np.int64)

@@ -154,6 +154,28 @@ def test_compiled_quantized_cnn_equals_reference():
         y, bq.model.reference_forward(cnn, x, 3, 4), rtol=1e-4, atol=1e-4)
 
 
+def test_gpu_pipeline_emulated_equals_cpu_pipeline():
+    # A whole CNN (im2col convolutions, pooling, a linear layer) through the
+    # GPU path's kernels, run on the host by host-emulation: bit for bit
+    # the CPU path's result (same arithmetic, different kernels).
+    rng = np.random.default_rng(9)
+    cnn = bq.model.Sequential([
+        bq.model.Conv2d(rng.normal(0, 0.3, (5, 2, 3, 3)),
+                        rng.normal(0, 0.1, 5), padding=1),
+        bq.model.ReLU(), bq.model.MaxPool2d(2), bq.model.Flatten(),
+        bq.model.Linear(rng.normal(0, 0.3, (4, 80)), rng.normal(0, 0.1, 4)),
+    ])
+    x = rng.normal(size=(3, 2, 8, 8)).astype(np.float32)
+    text = cnn.to_mlir((2, 8, 8))
+    quantize = "bq-quantize-linalg{weight-bits=2 act-bits=3},"
+    cpu = bq.compile(text, quantize + "bq-cpu-pipeline").invoke("forward", x)
+    gpu = bq.compile(text, quantize + "bq-gpu-pipeline{host-emulation=true "
+                     "tile-m=8 tile-n=4 tile-k=1}").invoke("forward", x)
+    assert np.array_equal(gpu, cpu)
+    np.testing.assert_allclose(
+        gpu, bq.model.reference_forward(cnn, x, 2, 3), rtol=1e-4, atol=1e-4)
+
+
 def test_multiple_results_and_dtypes():
     text = """
 func.func @two(%x: tensor<?x3xf32>) -> (tensor<?x3xf32>, tensor<?x3xi8>) {

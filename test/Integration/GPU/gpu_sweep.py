@@ -20,7 +20,7 @@ sys.path[:0] = [os.path.join(ROOT, "python"), os.path.join(ROOT, "python",
 
 from bq import reference as ref  # noqa: E402
 from jit import run_module  # noqa: E402
-from sweep_cases import build_cases, case_funcs  # noqa: E402
+from sweep_cases import build_cases, sweep_calls  # noqa: E402
 
 M, N = 300, 200
 KS = [1, 63, 64, 65, 1000]
@@ -43,15 +43,8 @@ def main():
         parser.error("--runtime is required unless --host-emulation")
 
     cases = build_cases(21, m=M, n=N, ks=KS)
-    pairs = [case_funcs(i, c["k"], N, c["wbits"], c["abits"], c["codes"],
-                        c["alpha"], c["beta"], c["act_range"])
-             for i, c in enumerate(cases)]
-    funcs = "".join(y for y, _ in pairs) + "".join(p for _, p in pairs)
-    calls = []
-    for i, c in enumerate(cases):
-        xtype = f"tensor<?x{c['k']}xf32>"
-        calls.append((f"y{i}", [c["x"]], [xtype], [f"tensor<?x{N}xf32>"]))
-        calls.append((f"p{i}", [c["x"]], [xtype], [f"tensor<?x{N}xi64>"]))
+    yfuncs, pfuncs, calls = sweep_calls(cases, n=N)
+    funcs = yfuncs + pfuncs
     gpu = run_module(args.bq_opt, funcs, calls,
                      [f"--bq-gpu-pipeline={options}"], lower=False,
                      extra_libs=libs)
