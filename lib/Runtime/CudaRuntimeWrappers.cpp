@@ -168,6 +168,10 @@ BQ_EXPORT void mgpuLaunchKernel(CUfunction function, intptr_t gridX,
                                 intptr_t blockZ, int32_t smem,
                                 CUstream stream, void **params, void **extra,
                                 size_t /*paramsCount*/) {
+  // An empty grid (e.g. zero rows at run time) launches nothing; CUDA would
+  // reject it as an invalid configuration.
+  if (gridX == 0 || gridY == 0 || gridZ == 0)
+    return;
   ScopedContext scope;
   if (smem > 0)
     BQ_CUDA(cuFuncSetAttribute(
