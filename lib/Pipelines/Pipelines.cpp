@@ -5,8 +5,11 @@
 #include "bq/Conversion/Passes.h"
 #include "bq/Dialect/BQ/Transforms/Passes.h"
 
+#include "mlir/IR/BuiltinOps.h"
+#include "mlir/Pass/Pass.h"
 #include "mlir/Pass/PassRegistry.h"
 #include "mlir/Transforms/Passes.h"
+#include "llvm/ADT/StringExtras.h"
 #include "llvm/Support/FormatVariadic.h"
 #include "llvm/Support/raw_ostream.h"
 
@@ -51,8 +54,44 @@ void bq::buildBQCPUPipeline(OpPassManager &pm,
   addUpstream(pm, kLowerToLLVM);
 }
 
+namespace {
+/// Reports a bad pipeline option as an error on the module (a pipeline
+/// builder cannot fail by itself).
+struct InvalidOptionPass
+    : public PassWrapper<InvalidOptionPass, OperationPass<ModuleOp>> {
+  MLIR_DEFINE_EXPLICIT_INTERNAL_INLINE_TYPE_ID(InvalidOptionPass)
+  explicit InvalidOptionPass(std::string message)
+      : message(std::move(message)) {}
+  StringRef getArgument() const override { return "bq-invalid-option"; }
+  void runOnOperation() override {
+    emitError(getOperation().getLoc(), message);
+    signalPassFailure();
+  }
+  std::string message;
+};
+} // namespace
+
+/// Whether `value` can be spliced into `{key=value}` of a textual pipeline.
+static bool isSpliceable(llvm::StringRef value) {
+  return llvm::all_of(value, [](char c) {
+    return llvm::isAlnum(c) || llvm::is_contained("_+-.,", c);
+  });
+}
+
 void bq::buildBQGPUPipeline(OpPassManager &pm,
                             const GPUPipelineOptions &options) {
+  for (auto [name, value] : {std::pair{"chip", &options.chip},
+                             std::pair{"features", &options.features}}) {
+    if (!isSpliceable(*value))
+      return pm.addPass(std::make_unique<InvalidOptionPass>(
+          llvm::formatv("bq-gpu-pipeline: bad {0} '{1}'", name,
+                        value->getValue())));
+  }
+  if (!llvm::is_contained({"isa", "bin", "fatbin"}, options.format.getValue()))
+    return pm.addPass(std::make_unique<InvalidOptionPass>(
+        llvm::formatv("bq-gpu-pipeline: format must be isa, bin or fatbin, "
+                      "not '{0}'",
+                      options.format.getValue())));
   pm.addPass(createConvertBQToGPU());
   pm.addPass(createCanonicalizerPass());
   // Whatever stays on the host (other bq ops) takes the CPU path.
@@ -71,6 +110,7 @@ void bq::buildBQGPUPipeline(OpPassManager &pm,
   pm.addPass(createBQGPUEmitKernels(kernels));
   if (options.hostEmulation)
     return addUpstream(pm, kLowerToLLVM);
+  // Checked above: the values cannot break the pipeline text.
   std::string target =
       llvm::formatv("nvvm-attach-target{{chip={0} features={1}}",
                     options.chip, options.features);

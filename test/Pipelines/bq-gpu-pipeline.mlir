@@ -53,3 +53,14 @@ func.func @layer(%x: tensor<?x1024xf32>) -> tensor<?x16xf32> {
   %y = linalg.matmul ins(%x, %wb : tensor<?x1024xf32>, tensor<1024x16xf32>) outs(%acc : tensor<?x16xf32>) -> tensor<?x16xf32>
   return %y : tensor<?x16xf32>
 }
+
+// Option values that would break the spliced upstream pipeline text are
+// diagnosed, never a crash.
+// RUN: not bq-opt %s --bq-gpu-pipeline="chip=sm_90}" 2>&1 | FileCheck %s --check-prefix=BADCHIP
+// RUN: not bq-opt %s --bq-gpu-pipeline="format=isa}" 2>&1 | FileCheck %s --check-prefix=BADFORMAT
+// RUN: not bq-opt %s --bq-gpu-pipeline="format=cubin" 2>&1 | FileCheck %s --check-prefix=BADFORMAT
+// RUN: not bq-opt %s --bq-gpu-pipeline="features=+ptx80}" 2>&1 | FileCheck %s --check-prefix=BADFEATURES
+// BADCHIP: error: bq-gpu-pipeline: bad chip 'sm_90}'
+// BADFEATURES: error: bq-gpu-pipeline: bad features '+ptx80}'
+// BADFORMAT: error: bq-gpu-pipeline: format must be isa, bin or fatbin, not '{{isa}|cubin}}'
+

@@ -531,7 +531,10 @@ void emitQuantizePack(OpBuilder &b, Location loc, KernelTarget &target,
           Value wv = idx(nb, nl, words);
           Value m = arith::DivUIOp::create(nb, nl, id, wv);
           Value w = arith::RemUIOp::create(nb, nl, id, wv);
-          auto [scale, offset] = params.read(nb, nl);
+          auto [scaleValue, offsetValue] = params.read(nb, nl);
+          // Named copies: lambdas may not capture structured bindings
+          // before C++20.
+          Value scale = scaleValue, offset = offsetValue;
           Type i64 = nb.getI64Type();
           SmallVector<Value> init(bits, intConst(nb, nl, i64, 0));
           Value base = arith::MulIOp::create(nb, nl, w, idx(nb, nl, 64));
@@ -1124,15 +1127,25 @@ struct BQGPUEmitKernelsPass
                               "path cannot be emulated on the host");
     unsigned smVersion = 0;
     StringRef chipName = chip;
-    if (!chipName.consume_front("sm_") ||
-        chipName.take_while(llvm::isDigit).getAsInteger(10, smVersion))
+    bool isSm = chipName.consume_front("sm_");
+    StringRef suffix = chipName.drop_while(llvm::isDigit);
+    if (!isSm ||
+        chipName.take_while(llvm::isDigit).getAsInteger(10, smVersion) ||
+        !(suffix.empty() || suffix == "a" || suffix == "f"))
       return emitError(module.getLoc(), "bq-gpu-emit-kernels: chip must be "
                                         "sm_XX, not '")
              << chip << "'";
     // LLVM's NVPTX backend aborts (instead of reporting) on a PTX version
     // the chip or an instruction does not support: check here.
-    unsigned minPtx = minimumPtx(smVersion, chipName.ends_with("a"));
+    unsigned minPtx = minimumPtx(smVersion, !suffix.empty());
     unsigned ptx = minPtx;
+    if (!llvm::all_of(features, [](char c) {
+          return llvm::isAlnum(c) || llvm::is_contained("_+-.,", c);
+        }))
+      return emitError(module.getLoc(), "bq-gpu-emit-kernels: features must "
+                                        "be a comma-separated list of +/-"
+                                        "names, not '")
+             << features << "'";
     for (StringRef feature : llvm::split(StringRef(features), ',')) {
       feature = feature.trim();
       if (feature.consume_front("+ptx") &&

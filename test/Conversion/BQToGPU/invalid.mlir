@@ -7,6 +7,8 @@
 // RUN: not bq-opt %s --split-input-file --bq-gpu-emit-kernels="chip=sm_90 features=+ptx70" 2>&1 | FileCheck %s --check-prefix=PTX
 // RUN: not bq-opt %s --split-input-file --bq-gpu-emit-kernels="chip=sm_80 features= mma=b1" 2>&1 | FileCheck %s --check-prefix=PTX-MMA
 // RUN: not bq-opt %s --split-input-file --bq-gpu-emit-kernels="features=+ptxab" 2>&1 | FileCheck %s --check-prefix=PTX-BAD
+// RUN: not bq-opt %s --split-input-file --bq-gpu-emit-kernels="chip=sm_90}" 2>&1 | FileCheck %s --check-prefix=CHIP-TEXT
+// RUN: not bq-opt %s --split-input-file --bq-gpu-emit-kernels="features=+ptx80}" 2>&1 | FileCheck %s --check-prefix=FEATURE-TEXT
 
 // EMU: error: bq-gpu-emit-kernels: the mma=b1 tensor-core path cannot be emulated on the host
 // CHIP: error: bq-gpu-emit-kernels: mma=b1 needs sm_80 or newer (b1 mma.sync m16n8k256), not sm_75
@@ -16,6 +18,8 @@
 // PTX: error: bq-gpu-emit-kernels: sm_90 needs PTX 7.8 or newer (features=+ptx78), not 7.0
 // PTX-MMA: error: bq-gpu-emit-kernels: mma=b1 needs PTX 7.1 or newer (and.popc): add +ptx71 or later to features
 // PTX-BAD: error: bq-gpu-emit-kernels: bad PTX feature in '+ptxab'
+// CHIP-TEXT: error: bq-gpu-emit-kernels: chip must be sm_XX, not 'sm_90}'
+// FEATURE-TEXT: error: bq-gpu-emit-kernels: features must be a comma-separated list of +/-names, not '+ptx80}'
 
 // Wrappers that do not match their kind are rejected, and the module is
 // left as it was (every wrapper is checked before any is defined).
