@@ -183,20 +183,6 @@ void forLoop(OpBuilder &b, Location loc, Value lb, Value ub, Value step,
                      });
 }
 
-/// `if (cond) then() else yield zero` for one scalar.
-Value loadOrZero(OpBuilder &b, Location loc, Value cond, Type type,
-                 function_ref<Value(OpBuilder &, Location)> load) {
-  auto ifOp = scf::IfOp::create(
-      b, loc, cond,
-      [&](OpBuilder &nb, Location nl) {
-        scf::YieldOp::create(nb, nl, load(nb, nl));
-      },
-      [&](OpBuilder &nb, Location nl) {
-        scf::YieldOp::create(nb, nl, intConst(nb, nl, type, 0));
-      });
-  return ifOp.getResult(0);
-}
-
 Value andAll(OpBuilder &b, Location loc, ArrayRef<Value> conds) {
   Value result = conds.front();
   for (Value cond : conds.drop_front())
@@ -206,6 +192,24 @@ Value andAll(OpBuilder &b, Location loc, ArrayRef<Value> conds) {
 
 Value lessThan(OpBuilder &b, Location loc, Value x, Value bound) {
   return arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ult, x, bound);
+}
+
+/// `planes[plane][row][word]`, or 0 outside `rowCount x wordCount`. The
+/// indices are clamped so that every thread loads (no divergent branch
+/// before a warp-wide mma.sync) and the value is then selected; both counts
+/// are at least 1 wherever a kernel runs (empty grids launch nothing).
+Value guardedLoad(OpBuilder &b, Location loc, Value planes, Value plane,
+                  Value row, Value rowCount, Value word, Value wordCount) {
+  Value one = idx(b, loc, 1);
+  Value inside = andAll(b, loc, {lessThan(b, loc, row, rowCount),
+                                 lessThan(b, loc, word, wordCount)});
+  Value r = arith::MinUIOp::create(
+      b, loc, row, arith::SubIOp::create(b, loc, rowCount, one));
+  Value w = arith::MinUIOp::create(
+      b, loc, word, arith::SubIOp::create(b, loc, wordCount, one));
+  Value v = memref::LoadOp::create(b, loc, planes, ValueRange{plane, r, w});
+  return arith::SelectOp::create(b, loc, inside, v,
+                                 intConst(b, loc, b.getI64Type(), 0));
 }
 
 /// Ids visible to a kernel body. On a GPU `loaderId`/`loaderCount` are the
@@ -699,15 +703,8 @@ void emitPopcMatmul(OpBuilder &b, Location loc, KernelTarget &target,
                         lb, ll, rest, idx(lb, ll, tileRows));
                     Value row = arith::AddIOp::create(lb, ll, row0, r);
                     Value word = arith::AddIOp::create(lb, ll, w0, c);
-                    Value inside =
-                        andAll(lb, ll,
-                               {lessThan(lb, ll, row, rowCount),
-                                lessThan(lb, ll, word, wordCount)});
-                    Value v = loadOrZero(
-                        lb, ll, inside, i64, [&](OpBuilder &ib, Location il) {
-                          return memref::LoadOp::create(
-                              ib, il, global, ValueRange{plane, row, word});
-                        });
+                    Value v = guardedLoad(lb, ll, global, plane, row,
+                                          rowCount, word, wordCount);
                     memref::StoreOp::create(lb, ll, v, shared,
                                             ValueRange{plane, c, r});
                   });
@@ -854,17 +851,10 @@ void emitMmaMatmul(OpBuilder &b, Location loc, KernelTarget &target,
                   arith::AddIOp::create(sb, sl, first, idx(sb, sl, 2));
               auto fragment = [&](Value planes, int64_t plane, Value row,
                                   Value rowCount, Value word) -> Value {
-                Value inside = andAll(
-                    sb, sl, {lessThan(sb, sl, row, rowCount),
-                             lessThan(sb, sl, word, idx(sb, sl, p.words))});
-                return loadOrZero(
-                    sb, sl, inside, i32, [&](OpBuilder &ib, Location il) {
-                      Value v = memref::LoadOp::create(
-                          ib, il, planes,
-                          ValueRange{idx(ib, il, plane), row, word});
-                      v = arith::ShRUIOp::create(ib, il, v, half);
-                      return arith::TruncIOp::create(ib, il, i32, v);
-                    });
+                Value v = guardedLoad(sb, sl, planes, idx(sb, sl, plane), row,
+                                      rowCount, word, idx(sb, sl, p.words));
+                v = arith::ShRUIOp::create(sb, sl, v, half);
+                return arith::TruncIOp::create(sb, sl, i32, v);
               };
               SmallVector<SmallVector<Value, 4>> aFrags, bFrags;
               for (int64_t i = 0; i < p.ka; ++i)
