@@ -9,7 +9,10 @@ variables), against bq.reference and the CPU path:
 
 Small tiles (8 x 8 outputs, one word per step) make every case span several
 thread blocks and K steps, with partial tiles at every edge; one run uses
-the default tiles."""
+the default tiles. The tensor-core kernel (mma=b1) is emulated a warp at a
+time: its fragment loads and output mapping are the GPU kernel's code, the
+mma itself follows the PTX ISA's fragment layout (37 x 23 outputs span two
+block rows and every partial warp tile)."""
 
 import numpy as np
 import pytest
@@ -29,12 +32,13 @@ def emulate(bq_opt, funcs, calls, options):
         [f"--bq-gpu-pipeline=host-emulation=true {options}"], lower=False)
 
 
-@pytest.fixture(scope="module")
-def sweep(bq_opt):
+@pytest.fixture(scope="module", params=[SMALL_TILES, "mma=b1"],
+                ids=["popc", "mma"])
+def sweep(bq_opt, request):
     cases = build_cases(11, m=M, n=N, ks=KS)
     yfuncs, pfuncs, calls = sweep_calls(cases, n=N)
     funcs = yfuncs + pfuncs
-    gpu = emulate(bq_opt, funcs, calls, SMALL_TILES)
+    gpu = emulate(bq_opt, funcs, calls, request.param)
     cpu = run_module(bq_opt, funcs, calls, ["--bq-cpu-pipeline"], lower=False)
     return cases, gpu, cpu
 

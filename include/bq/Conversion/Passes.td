@@ -136,7 +136,9 @@ def BQGPUEmitKernels : Pass<"bq-gpu-emit-kernels", "::mlir::ModuleOp"> {
     the host (grid and block ids become `scf.for` induction variables, each
     emulated thread stages whole tiles itself and barriers vanish), so the
     kernels' indexing and arithmetic run and are tested on machines without
-    a GPU. The tensor-core path cannot be emulated.
+    a GPU. The tensor-core kernel is emulated a warp at a time: the same
+    fragment loads and output stores for all 32 lanes around a host
+    implementation of the b1 `mma.sync` on the PTX ISA's fragment layout.
 
     Kernels read plane words and codes exactly; the integer parts are exact
     (DESIGN.md 1.3). Float results can differ from the CPU path in the last

@@ -326,6 +326,8 @@ public:
     gpu::TerminatorOp::create(b, loc);
   }
 
+  bool isEmulated() const { return emulate; }
+
   /// Copies results back, frees device buffers and waits for the chain.
   void finish() {
     if (emulate) {
@@ -802,70 +804,240 @@ void emitPopcMatmul(OpBuilder &b, Location loc, KernelTarget &target,
 /// c0..c3 are (g, 2t), (g, 2t + 1), (g + 8, 2t), (g + 8, 2t + 1).
 constexpr int64_t kMmaTileM = 32, kMmaTileN = 32;
 
+/// What one lane of an mma warp works on (see emitMmaMatmul).
+struct MmaLane {
+  Value t, rowLo, rowHi, col, nBase, half, wordInHalf;
+
+  MmaLane(OpBuilder &b, Location loc, Value lane, Value warp, Value blockX,
+          Value blockY) {
+    Value g = arith::ShRUIOp::create(b, loc, lane, idx(b, loc, 2));
+    t = arith::AndIOp::create(b, loc, lane, idx(b, loc, 3));
+    Value mBase = arith::AddIOp::create(
+        b, loc, arith::MulIOp::create(b, loc, blockY, idx(b, loc, kMmaTileM)),
+        arith::MulIOp::create(
+            b, loc, arith::DivUIOp::create(b, loc, warp, idx(b, loc, 4)),
+            idx(b, loc, 16)));
+    nBase = arith::AddIOp::create(
+        b, loc, arith::MulIOp::create(b, loc, blockX, idx(b, loc, kMmaTileN)),
+        arith::MulIOp::create(
+            b, loc, arith::RemUIOp::create(b, loc, warp, idx(b, loc, 4)),
+            idx(b, loc, 8)));
+    rowLo = arith::AddIOp::create(b, loc, mBase, g);
+    rowHi = arith::AddIOp::create(b, loc, rowLo, idx(b, loc, 8));
+    col = arith::AddIOp::create(b, loc, nBase, g);
+    // Bit 32 * (t % 2) of word t / 2 of a 128-bit half.
+    half = arith::IndexCastOp::create(
+        b, loc, b.getI64Type(),
+        arith::MulIOp::create(b, loc,
+                              arith::AndIOp::create(b, loc, t, idx(b, loc, 1)),
+                              idx(b, loc, 32)));
+    wordInHalf = arith::ShRUIOp::create(b, loc, t, idx(b, loc, 1));
+  }
+
+  /// The A fragments (4 x i32 per activation plane) and B fragments (2 x i32
+  /// per weight plane) of this lane for 256-bit step `step`.
+  void fragments(OpBuilder &b, Location loc, const MatmulProblem &p,
+                 Value step, SmallVectorImpl<SmallVector<Value, 4>> &aFrags,
+                 SmallVectorImpl<SmallVector<Value, 4>> &bFrags) const {
+    Value first = arith::AddIOp::create(
+        b, loc, arith::MulIOp::create(b, loc, step, idx(b, loc, 4)),
+        wordInHalf);
+    Value second = arith::AddIOp::create(b, loc, first, idx(b, loc, 2));
+    auto fragment = [&](Value planes, int64_t plane, Value row,
+                        Value rowCount, Value word) -> Value {
+      Value v = guardedLoad(b, loc, planes, idx(b, loc, plane), row, rowCount,
+                            word, idx(b, loc, p.words));
+      v = arith::ShRUIOp::create(b, loc, v, half);
+      return arith::TruncIOp::create(b, loc, b.getI32Type(), v);
+    };
+    for (int64_t i = 0; i < p.ka; ++i)
+      aFrags.push_back({fragment(p.lhs, i, rowLo, p.rows, first),
+                        fragment(p.lhs, i, rowHi, p.rows, first),
+                        fragment(p.lhs, i, rowLo, p.rows, second),
+                        fragment(p.lhs, i, rowHi, p.rows, second)});
+    for (int64_t j = 0; j < p.kw; ++j)
+      bFrags.push_back({fragment(p.rhs, j, col, p.cols, first),
+                        fragment(p.rhs, j, col, p.cols, second)});
+  }
+
+  /// Combines the per-shift accumulators `acc[4 s + q]` of this lane and
+  /// stores its four outputs (g, 2t), (g, 2t + 1), (g + 8, 2t),
+  /// (g + 8, 2t + 1), through the epilogue.
+  void store(OpBuilder &b, Location loc, const MatmulProblem &p,
+             ArrayRef<Value> acc, int64_t shifts,
+             const std::optional<Epilogue> &epilogue) const {
+    Value twoT = arith::MulIOp::create(b, loc, t, idx(b, loc, 2));
+    for (int64_t q = 0; q < 4; ++q) {
+      Value m = q < 2 ? rowLo : rowHi;
+      Value n = arith::AddIOp::create(
+          b, loc, arith::AddIOp::create(b, loc, nBase, twoT),
+          idx(b, loc, q % 2));
+      Value total = intConst(b, loc, p.accType, 0);
+      for (int64_t s = 0; s < shifts; ++s) {
+        Value part = acc[4 * s + q];
+        if (p.accType != part.getType())
+          part = arith::ExtSIOp::create(b, loc, p.accType, part);
+        if (s != 0)
+          part = arith::ShLIOp::create(b, loc, part,
+                                       intConst(b, loc, p.accType, s));
+        total = arith::AddIOp::create(b, loc, total, part);
+      }
+      Value inside = andAll(b, loc, {lessThan(b, loc, m, p.rows),
+                                     lessThan(b, loc, n, p.cols)});
+      scf::IfOp::create(b, loc, inside, [&](OpBuilder &nb, Location nl) {
+        storeOutput(nb, nl, total, m, n, p.out, epilogue);
+        scf::YieldOp::create(nb, nl);
+      });
+    }
+  }
+};
+
+/// Emulates one `mma.sync.m16n8k256 b1 and.popc` of a warp on the host, from
+/// the fragments of all 32 lanes as the PTX ISA lays them out (independent
+/// of the code that loads them): D[r][c] += sum over the eight 32-bit
+/// chunks kb of popc(A[r][kb] & B[kb][c]), where chunk kb of row r is
+/// register (kb >= 4 ? 2 : 0) + (r >= 8) of lane 4 (r % 8) + kb % 4 and
+/// chunk kb of column c is register (kb >= 4) of lane 4 c + kb % 4; lane
+/// 4 g + t holds D rows g, g + 8 and columns 2t, 2t + 1 in registers 0..3.
+/// `aBuf`: [32][ka][4], `bBuf`: [32][kw][2], `cBuf`: [32][4 shifts] (i32).
+void emulateWarpMma(OpBuilder &b, Location loc, const MatmulProblem &p,
+                    Value aBuf, Value bBuf, Value cBuf) {
+  Type i32 = b.getI32Type();
+  forLoop(b, loc, idx(b, loc, 0), idx(b, loc, 32), idx(b, loc, 1),
+          [&](OpBuilder &lb, Location ll, Value lane) {
+            Value g = arith::ShRUIOp::create(lb, ll, lane, idx(lb, ll, 2));
+            Value t = arith::AndIOp::create(lb, ll, lane, idx(lb, ll, 3));
+            for (int64_t q = 0; q < 4; ++q) {
+              Value c = arith::AddIOp::create(
+                  lb, ll, arith::MulIOp::create(lb, ll, t, idx(lb, ll, 2)),
+                  idx(lb, ll, q % 2));
+              for (int64_t i = 0; i < p.ka; ++i)
+                for (int64_t j = 0; j < p.kw; ++j) {
+                  Value sum = intConst(lb, ll, i32, 0);
+                  for (int64_t kb = 0; kb < 8; ++kb) {
+                    Value laneA = arith::AddIOp::create(
+                        lb, ll, arith::MulIOp::create(lb, ll, g, idx(lb, ll, 4)),
+                        idx(lb, ll, kb % 4));
+                    Value laneB = arith::AddIOp::create(
+                        lb, ll, arith::MulIOp::create(lb, ll, c, idx(lb, ll, 4)),
+                        idx(lb, ll, kb % 4));
+                    int64_t regA = (kb >= 4 ? 2 : 0) + (q >= 2 ? 1 : 0);
+                    Value a = memref::LoadOp::create(
+                        lb, ll, aBuf,
+                        ValueRange{laneA, idx(lb, ll, i), idx(lb, ll, regA)});
+                    Value w = memref::LoadOp::create(
+                        lb, ll, bBuf,
+                        ValueRange{laneB, idx(lb, ll, j),
+                                   idx(lb, ll, kb >= 4 ? 1 : 0)});
+                    Value count = math::CtPopOp::create(
+                        lb, ll, arith::AndIOp::create(lb, ll, a, w));
+                    sum = arith::AddIOp::create(lb, ll, sum, count);
+                  }
+                  Value slot = idx(lb, ll, 4 * (i + j) + q);
+                  Value old = memref::LoadOp::create(lb, ll, cBuf,
+                                                     ValueRange{lane, slot});
+                  memref::StoreOp::create(
+                      lb, ll, arith::AddIOp::create(lb, ll, old, sum), cBuf,
+                      ValueRange{lane, slot});
+                }
+            }
+          });
+}
+
+/// Tensor-core kernel: a block of 8 warps (32 x 8 threads) computes a
+/// 32 x 32 tile; warp w computes the 16 x 8 tile at rows 16*(w/4), columns
+/// 8*(w%4) with `mma.sync.m16n8k256.row.col.s32.b1.b1.s32.and.popc`, one
+/// chain of accumulators per plane shift i + j, combined at the end.
+///
+/// Fragments (PTX ISA, m16n8k256 .b1), lane = 4 * g + t: A registers
+/// a0..a3 hold 32 bits of row g, g + 8, g, g + 8 at bit offsets 32 t,
+/// 32 t, 128 + 32 t, 128 + 32 t of the 256-bit step; B registers b0, b1
+/// hold 32 bits of column g at offsets 32 t and 128 + 32 t; C/D registers
+/// c0..c3 are (g, 2t), (g, 2t + 1), (g + 8, 2t), (g + 8, 2t + 1).
+///
+/// Emulated on the host, one emulated thread runs a whole warp: it loads
+/// the fragments of all 32 lanes with the same code, multiplies them with
+/// emulateWarpMma and stores every lane's outputs.
 void emitMmaMatmul(OpBuilder &b, Location loc, KernelTarget &target,
                    const MatmulProblem &p,
                    const std::optional<Epilogue> &epilogue) {
   MLIRContext *ctx = b.getContext();
-  Type i32 = b.getI32Type(), i64 = b.getI64Type();
+  Type i32 = b.getI32Type();
   auto fragType = LLVM::LLVMStructType::getLiteral(ctx, {i32, i32, i32, i32});
   int64_t steps = llvm::divideCeil(p.words, 4);
   int64_t shifts = p.ka + p.kw - 1;
+  Value gridX = ceilDiv(b, loc, p.cols, kMmaTileN);
+  Value gridY = ceilDiv(b, loc, p.rows, kMmaTileM);
+  if (target.isEmulated()) {
+    auto aType = MemRefType::get({32, p.ka, 4}, i32);
+    auto bType = MemRefType::get({32, p.kw, 2}, i32);
+    auto cType = MemRefType::get({32, 4 * shifts}, i32);
+    return target.launch(
+        "mma_matmul", gridX, gridY, 1, 8, {aType, bType, cType},
+        [&](OpBuilder &kb, Location kl, const KernelIds &ids) {
+          Value aBuf = ids.shared[0], bBuf = ids.shared[1],
+                cBuf = ids.shared[2];
+          Value zero = idx(kb, kl, 0), one = idx(kb, kl, 1),
+                lanes = idx(kb, kl, 32);
+          auto eachLane = [&](OpBuilder &nb, Location nl,
+                              function_ref<void(OpBuilder &, Location, Value,
+                                                const MmaLane &)>
+                                  body) {
+            forLoop(nb, nl, zero, lanes, one,
+                    [&](OpBuilder &lb, Location ll, Value lane) {
+                      MmaLane info(lb, ll, lane, ids.threadY, ids.blockX,
+                                   ids.blockY);
+                      body(lb, ll, lane, info);
+                    });
+          };
+          eachLane(kb, kl, [&](OpBuilder &lb, Location ll, Value lane,
+                               const MmaLane &) {
+            for (int64_t e = 0; e < 4 * shifts; ++e)
+              memref::StoreOp::create(lb, ll, intConst(lb, ll, i32, 0), cBuf,
+                                      ValueRange{lane, idx(lb, ll, e)});
+          });
+          forLoop(kb, kl, zero, idx(kb, kl, steps), one,
+                  [&](OpBuilder &sb, Location sl, Value step) {
+                    eachLane(sb, sl, [&](OpBuilder &lb, Location ll,
+                                         Value lane, const MmaLane &info) {
+                      SmallVector<SmallVector<Value, 4>> aFrags, bFrags;
+                      info.fragments(lb, ll, p, step, aFrags, bFrags);
+                      for (auto [i, frags] : llvm::enumerate(aFrags))
+                        for (auto [r, v] : llvm::enumerate(frags))
+                          memref::StoreOp::create(
+                              lb, ll, v, aBuf,
+                              ValueRange{lane, idx(lb, ll, i),
+                                         idx(lb, ll, r)});
+                      for (auto [j, frags] : llvm::enumerate(bFrags))
+                        for (auto [r, v] : llvm::enumerate(frags))
+                          memref::StoreOp::create(
+                              lb, ll, v, bBuf,
+                              ValueRange{lane, idx(lb, ll, j),
+                                         idx(lb, ll, r)});
+                    });
+                    emulateWarpMma(sb, sl, p, aBuf, bBuf, cBuf);
+                  });
+          eachLane(kb, kl, [&](OpBuilder &lb, Location ll, Value lane,
+                               const MmaLane &info) {
+            SmallVector<Value> acc;
+            for (int64_t e = 0; e < 4 * shifts; ++e)
+              acc.push_back(memref::LoadOp::create(
+                  lb, ll, cBuf, ValueRange{lane, idx(lb, ll, e)}));
+            info.store(lb, ll, p, acc, shifts, epilogue);
+          });
+        });
+  }
   target.launch(
-      "mma_matmul", ceilDiv(b, loc, p.cols, kMmaTileN), ceilDiv(b, loc, p.rows, kMmaTileM),
-      32, 8, {}, [&](OpBuilder &kb, Location kl, const KernelIds &ids) {
-        Value lane = ids.threadX, warp = ids.threadY;
-        Value g = arith::ShRUIOp::create(kb, kl, lane, idx(kb, kl, 2));
-        Value t = arith::AndIOp::create(kb, kl, lane, idx(kb, kl, 3));
-        Value mBase = arith::AddIOp::create(
-            kb, kl,
-            arith::MulIOp::create(kb, kl, ids.blockY, idx(kb, kl, kMmaTileM)),
-            arith::MulIOp::create(
-                kb, kl, arith::DivUIOp::create(kb, kl, warp, idx(kb, kl, 4)),
-                idx(kb, kl, 16)));
-        Value nBase = arith::AddIOp::create(
-            kb, kl,
-            arith::MulIOp::create(kb, kl, ids.blockX, idx(kb, kl, kMmaTileN)),
-            arith::MulIOp::create(
-                kb, kl, arith::RemUIOp::create(kb, kl, warp, idx(kb, kl, 4)),
-                idx(kb, kl, 8)));
-        Value rowLo = arith::AddIOp::create(kb, kl, mBase, g);
-        Value rowHi = arith::AddIOp::create(kb, kl, rowLo, idx(kb, kl, 8));
-        Value col = arith::AddIOp::create(kb, kl, nBase, g);
-        // Bit 32 * (t % 2) of word t / 2 of a 128-bit half.
-        Value half = arith::IndexCastOp::create(
-            kb, kl, i64,
-            arith::MulIOp::create(
-                kb, kl, arith::AndIOp::create(kb, kl, t, idx(kb, kl, 1)),
-                idx(kb, kl, 32)));
-        Value wordInHalf =
-            arith::ShRUIOp::create(kb, kl, t, idx(kb, kl, 1));
+      "mma_matmul", gridX, gridY, 32, 8, {},
+      [&](OpBuilder &kb, Location kl, const KernelIds &ids) {
+        MmaLane info(kb, kl, ids.threadX, ids.threadY, ids.blockX,
+                     ids.blockY);
         SmallVector<Value> zeros(4 * shifts, intConst(kb, kl, i32, 0));
         auto loop = scf::ForOp::create(
             kb, kl, idx(kb, kl, 0), idx(kb, kl, steps), idx(kb, kl, 1), zeros,
             [&](OpBuilder &sb, Location sl, Value step, ValueRange in) {
-              Value first = arith::AddIOp::create(
-                  sb, sl,
-                  arith::MulIOp::create(sb, sl, step, idx(sb, sl, 4)),
-                  wordInHalf);
-              Value second =
-                  arith::AddIOp::create(sb, sl, first, idx(sb, sl, 2));
-              auto fragment = [&](Value planes, int64_t plane, Value row,
-                                  Value rowCount, Value word) -> Value {
-                Value v = guardedLoad(sb, sl, planes, idx(sb, sl, plane), row,
-                                      rowCount, word, idx(sb, sl, p.words));
-                v = arith::ShRUIOp::create(sb, sl, v, half);
-                return arith::TruncIOp::create(sb, sl, i32, v);
-              };
               SmallVector<SmallVector<Value, 4>> aFrags, bFrags;
-              for (int64_t i = 0; i < p.ka; ++i)
-                aFrags.push_back(
-                    {fragment(p.lhs, i, rowLo, p.rows, first),
-                     fragment(p.lhs, i, rowHi, p.rows, first),
-                     fragment(p.lhs, i, rowLo, p.rows, second),
-                     fragment(p.lhs, i, rowHi, p.rows, second)});
-              for (int64_t j = 0; j < p.kw; ++j)
-                bFrags.push_back({fragment(p.rhs, j, col, p.cols, first),
-                                  fragment(p.rhs, j, col, p.cols, second)});
+              info.fragments(sb, sl, p, step, aFrags, bFrags);
               SmallVector<Value> acc(in);
               for (int64_t i = 0; i < p.ka; ++i)
                 for (int64_t j = 0; j < p.kw; ++j) {
@@ -882,29 +1054,8 @@ void emitMmaMatmul(OpBuilder &b, Location loc, KernelTarget &target,
                 }
               scf::YieldOp::create(sb, sl, acc);
             });
-        Value twoT = arith::MulIOp::create(kb, kl, t, idx(kb, kl, 2));
-        for (int64_t q = 0; q < 4; ++q) {
-          Value m = q < 2 ? rowLo : rowHi;
-          Value n = arith::AddIOp::create(
-              kb, kl, arith::AddIOp::create(kb, kl, nBase, twoT),
-              idx(kb, kl, q % 2));
-          Value total = intConst(kb, kl, p.accType, 0);
-          for (int64_t s = 0; s < shifts; ++s) {
-            Value part = loop.getResult(4 * s + q);
-            if (p.accType != i32)
-              part = arith::ExtSIOp::create(kb, kl, p.accType, part);
-            if (s != 0)
-              part = arith::ShLIOp::create(kb, kl, part,
-                                           intConst(kb, kl, p.accType, s));
-            total = arith::AddIOp::create(kb, kl, total, part);
-          }
-          Value inside = andAll(kb, kl, {lessThan(kb, kl, m, p.rows),
-                                         lessThan(kb, kl, n, p.cols)});
-          scf::IfOp::create(kb, kl, inside, [&](OpBuilder &nb, Location nl) {
-            storeOutput(nb, nl, total, m, n, p.out, epilogue);
-            scf::YieldOp::create(nb, nl);
-          });
-        }
+        info.store(kb, kl, p, SmallVector<Value>(loop.getResults()), shifts,
+                   epilogue);
       });
 }
 
@@ -1112,9 +1263,6 @@ struct BQGPUEmitKernelsPass
       return emitError(module.getLoc(), "bq-gpu-emit-kernels: mma must be none or b1, "
                               "not '")
              << mma << "'";
-    if (mma == "b1" && hostEmulation)
-      return emitError(module.getLoc(), "bq-gpu-emit-kernels: the mma=b1 tensor-core "
-                              "path cannot be emulated on the host");
     unsigned smVersion = 0;
     StringRef chipName = chip;
     bool isSm = chipName.consume_front("sm_");

@@ -1,5 +1,4 @@
 // RUN: bq-opt %s --bq-gpu-emit-kernels=tile-k=8 --split-input-file --verify-diagnostics
-// RUN: not bq-opt %s --split-input-file --bq-gpu-emit-kernels="mma=b1 host-emulation=true" 2>&1 | FileCheck %s --check-prefix=EMU
 // RUN: not bq-opt %s --split-input-file --bq-gpu-emit-kernels="mma=b1 chip=sm_75" 2>&1 | FileCheck %s --check-prefix=CHIP
 // RUN: not bq-opt %s --split-input-file --bq-gpu-emit-kernels="mma=wmma" 2>&1 | FileCheck %s --check-prefix=MMA
 // RUN: not bq-opt %s --split-input-file --bq-gpu-emit-kernels="tile-m=6" 2>&1 | FileCheck %s --check-prefix=TILE
@@ -10,7 +9,6 @@
 // RUN: not bq-opt %s --split-input-file --bq-gpu-emit-kernels="chip=sm_90}" 2>&1 | FileCheck %s --check-prefix=CHIP-TEXT
 // RUN: not bq-opt %s --split-input-file --bq-gpu-emit-kernels="features=+ptx80}" 2>&1 | FileCheck %s --check-prefix=FEATURE-TEXT
 
-// EMU: error: bq-gpu-emit-kernels: the mma=b1 tensor-core path cannot be emulated on the host
 // CHIP: error: bq-gpu-emit-kernels: mma=b1 needs sm_80 or newer (b1 mma.sync m16n8k256), not sm_75
 // MMA: error: bq-gpu-emit-kernels: mma must be none or b1, not 'wmma'
 // TILE: error: bq-gpu-emit-kernels: tile-m and tile-n must be positive multiples of 4

@@ -1,5 +1,6 @@
 // RUN: bq-opt %s --bq-cpu-pipeline | mlir-runner -e main -entry-point-result=void -shared-libs=%mlir_runner_libs | FileCheck %s
 // RUN: bq-opt %s --bq-gpu-pipeline=host-emulation=true | mlir-runner -e main -entry-point-result=void -shared-libs=%mlir_runner_libs | FileCheck %s
+// RUN: bq-opt %s --bq-gpu-pipeline="host-emulation=true mma=b1" | mlir-runner -e main -entry-point-result=void -shared-libs=%mlir_runner_libs | FileCheck %s
 
 // W1A1 over K = 65 (a full word and one bit of the next): the activations
 // are 0/1 with a static range [0, 1], so their codes are the values and the
