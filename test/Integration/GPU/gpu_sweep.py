@@ -36,7 +36,7 @@ def main():
                              "checking this script)")
     args = parser.parse_args()
     if args.host_emulation:
-        options, libs = "host-emulation=true", []
+        options, libs = f"host-emulation=true mma={args.mma}", []
     elif args.runtime:
         options, libs = f"format=fatbin mma={args.mma}", [args.runtime]
     else:
