@@ -54,8 +54,8 @@ int main(int argc, char **argv) {
   const float one = 1.0f, zero = 0.0f;
   // Row-major C = A * B is column-major C^T = B^T * A^T.
   auto gemm = [&] {
-    return cublasSgemm(handle, CUBLAS_OP_N, CUBLAS_OP_N, n, m, k, &one, b, n,
-                       a, k, &zero, c, n);
+    return cublasSgemm(handle, CUBLAS_OP_N, CUBLAS_OP_N, n, m, k, &one, b, n, a,
+                       k, &zero, c, n);
   };
   CHECK_CUBLAS(gemm());
   CHECK_CUDA(cudaDeviceSynchronize());

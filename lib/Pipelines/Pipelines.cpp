@@ -83,9 +83,8 @@ void bq::buildBQGPUPipeline(OpPassManager &pm,
   for (auto [name, value] : {std::pair{"chip", &options.chip},
                              std::pair{"features", &options.features}}) {
     if (!isSpliceable(*value))
-      return pm.addPass(std::make_unique<InvalidOptionPass>(
-          llvm::formatv("bq-gpu-pipeline: bad {0} '{1}'", name,
-                        value->getValue())));
+      return pm.addPass(std::make_unique<InvalidOptionPass>(llvm::formatv(
+          "bq-gpu-pipeline: bad {0} '{1}'", name, value->getValue())));
   }
   if (!llvm::is_contained({"isa", "bin", "fatbin"}, options.format.getValue()))
     return pm.addPass(std::make_unique<InvalidOptionPass>(
@@ -112,8 +111,8 @@ void bq::buildBQGPUPipeline(OpPassManager &pm,
     return addUpstream(pm, kLowerToLLVM);
   // Checked above: the values cannot break the pipeline text.
   std::string target =
-      llvm::formatv("nvvm-attach-target{{chip={0} features={1}}",
-                    options.chip, options.features);
+      llvm::formatv("nvvm-attach-target{{chip={0} features={1}}", options.chip,
+                    options.features);
   std::string binary =
       llvm::formatv("gpu-module-to-binary{{format={0}}", options.format);
   addUpstream(pm, "convert-linalg-to-loops,lower-affine,convert-vector-to-scf,"

@@ -152,8 +152,7 @@ BQ_EXPORT void mgpuModuleUnload(CUmodule module) {
   BQ_CUDA(cuModuleUnload(module));
 }
 
-BQ_EXPORT CUfunction mgpuModuleGetFunction(CUmodule module,
-                                           const char *name) {
+BQ_EXPORT CUfunction mgpuModuleGetFunction(CUmodule module, const char *name) {
   ScopedContext scope;
   CUfunction function = nullptr;
   BQ_CUDA(cuModuleGetFunction(&function, module, name));
@@ -163,9 +162,8 @@ BQ_EXPORT CUfunction mgpuModuleGetFunction(CUmodule module,
 }
 
 BQ_EXPORT void mgpuLaunchKernel(CUfunction function, intptr_t gridX,
-                                intptr_t gridY, intptr_t gridZ,
-                                intptr_t blockX, intptr_t blockY,
-                                intptr_t blockZ, int32_t smem,
+                                intptr_t gridY, intptr_t gridZ, intptr_t blockX,
+                                intptr_t blockY, intptr_t blockZ, int32_t smem,
                                 CUstream stream, void **params, void **extra,
                                 size_t /*paramsCount*/) {
   // An empty grid (e.g. zero rows at run time) launches nothing; CUDA would
@@ -179,8 +177,8 @@ BQ_EXPORT void mgpuLaunchKernel(CUfunction function, intptr_t gridX,
   CUevent end = nullptr;
   if (Profile::get().enabled())
     end = Profile::get().start(function, stream);
-  BQ_CUDA(cuLaunchKernel(function, gridX, gridY, gridZ, blockX, blockY,
-                         blockZ, smem, stream, params, extra));
+  BQ_CUDA(cuLaunchKernel(function, gridX, gridY, gridZ, blockX, blockY, blockZ,
+                         smem, stream, params, extra));
   if (end)
     BQ_CUDA(cuEventRecord(end, stream));
 }
@@ -255,8 +253,7 @@ BQ_EXPORT void mgpuMemcpy(void *dst, void *src, size_t sizeBytes,
     return;
   ScopedContext scope;
   BQ_CUDA(cuMemcpyAsync(reinterpret_cast<CUdeviceptr>(dst),
-                        reinterpret_cast<CUdeviceptr>(src), sizeBytes,
-                        stream));
+                        reinterpret_cast<CUdeviceptr>(src), sizeBytes, stream));
 }
 
 BQ_EXPORT void mgpuMemset32(void *dst, unsigned int value, size_t count,

@@ -60,8 +60,8 @@ void callKernel(OpBuilder &b, Location loc, SymbolTable &symbols,
   MLIRContext *ctx = b.getContext();
   auto type = FunctionType::get(ctx, operands.getTypes(), {});
   OpBuilder moduleBuilder = OpBuilder::atBlockEnd(module.getBody());
-  auto func = func::FuncOp::create(moduleBuilder, loc,
-                                   ("bq_gpu_" + kind).str(), type);
+  auto func =
+      func::FuncOp::create(moduleBuilder, loc, ("bq_gpu_" + kind).str(), type);
   func.setPrivate();
   SmallVector<NamedAttribute> all(attrs);
   all.push_back(b.getNamedAttr("kind", b.getStringAttr(kind)));
@@ -94,11 +94,12 @@ void convertQuantizedMatmul(QuantizedMatmulOp op, SymbolTable &symbols,
   Value out = allocResult(
       b, loc, resultType,
       {dimOf(b, loc, op.getLhs(), 0), dimOf(b, loc, weight.planes, 1)});
-  SmallVector<Value> operands = {
-      readBuffer(b, loc, op.getLhs()), readBuffer(b, loc, weight.planes),
-      readBuffer(b, loc, weight.colSums),
-      readBuffer(b, loc, op.getWeightAlpha()),
-      readBuffer(b, loc, op.getWeightBeta()), out};
+  SmallVector<Value> operands = {readBuffer(b, loc, op.getLhs()),
+                                 readBuffer(b, loc, weight.planes),
+                                 readBuffer(b, loc, weight.colSums),
+                                 readBuffer(b, loc, op.getWeightAlpha()),
+                                 readBuffer(b, loc, op.getWeightBeta()),
+                                 out};
   SmallVector<NamedAttribute> attrs = {
       b.getNamedAttr("k", b.getI64IntegerAttr(k)),
       b.getNamedAttr("act_bits", op.getActBitsAttr()),
@@ -145,9 +146,9 @@ struct ConvertBQToGPUPass
     for (Operation *op : ops) {
       if (auto matmul = dyn_cast<QuantizedMatmulOp>(op)) {
         FailureOr<int64_t> k = staticK(matmul);
-        if (failed(k) || quant::accumulatorWidth(quant::maxDotProduct(
-                             *k, matmul.getActBits(),
-                             matmul.getWeightBits())) == 0) {
+        if (failed(k) ||
+            quant::accumulatorWidth(quant::maxDotProduct(
+                *k, matmul.getActBits(), matmul.getWeightBits())) == 0) {
           // bq-decompose reports these; the host path owns them.
           matmul.emitRemark("left on the host: needs a static K whose "
                             "products fit in i64");
@@ -201,8 +202,9 @@ Value lessThan(OpBuilder &b, Location loc, Value x, Value bound) {
 Value guardedLoad(OpBuilder &b, Location loc, Value planes, Value plane,
                   Value row, Value rowCount, Value word, Value wordCount) {
   Value one = idx(b, loc, 1);
-  Value inside = andAll(b, loc, {lessThan(b, loc, row, rowCount),
-                                 lessThan(b, loc, word, wordCount)});
+  Value inside = andAll(
+      b, loc,
+      {lessThan(b, loc, row, rowCount), lessThan(b, loc, word, wordCount)});
   Value r = arith::MinUIOp::create(
       b, loc, row, arith::SubIOp::create(b, loc, rowCount, one));
   Value w = arith::MinUIOp::create(
@@ -297,9 +299,9 @@ public:
         gpu::AddressSpaceAttr::get(ctx, gpu::AddressSpace::Workgroup);
     SmallVector<Type> attributions;
     for (MemRefType type : sharedTypes)
-      attributions.push_back(MemRefType::get(
-          type.getShape(), type.getElementType(), MemRefLayoutAttrInterface(),
-          workgroup));
+      attributions.push_back(
+          MemRefType::get(type.getShape(), type.getElementType(),
+                          MemRefLayoutAttrInterface(), workgroup));
     Value one = idx(b, loc, 1);
     auto launch = gpu::LaunchOp::create(
         b, loc, gridX, gridY, one, idx(b, loc, blockX), idx(b, loc, blockY),
@@ -338,9 +340,9 @@ public:
     for (auto [host, device] : results)
       copy(host, device);
     for (Value buffer : owned)
-      token = gpu::DeallocOp::create(b, loc, tokenType(), ValueRange{token},
-                                     buffer)
-                  .getAsyncToken();
+      token =
+          gpu::DeallocOp::create(b, loc, tokenType(), ValueRange{token}, buffer)
+              .getAsyncToken();
     gpu::WaitOp::create(b, loc, Type(), ValueRange{token});
   }
 
@@ -357,9 +359,9 @@ private:
   }
 
   void copy(Value dst, Value src) {
-    token = gpu::MemcpyOp::create(b, loc, tokenType(), ValueRange{token}, dst,
-                                  src)
-                .getAsyncToken();
+    token =
+        gpu::MemcpyOp::create(b, loc, tokenType(), ValueRange{token}, dst, src)
+            .getAsyncToken();
   }
 
   void emulateLaunch(Value gridX, Value gridY, int64_t blockX, int64_t blockY,
@@ -368,21 +370,22 @@ private:
     for (MemRefType type : sharedTypes)
       shared.push_back(memref::AllocOp::create(b, loc, type));
     Value zero = idx(b, loc, 0), one = idx(b, loc, 1);
-    forLoop(b, loc, zero, gridY, one, [&](OpBuilder &b1, Location l1,
-                                          Value by) {
-      forLoop(b1, l1, zero, gridX, one, [&](OpBuilder &b2, Location l2,
-                                            Value bx) {
-        forLoop(b2, l2, zero, idx(b2, l2, blockY), one,
-                [&](OpBuilder &b3, Location l3, Value ty) {
-                  forLoop(b3, l3, zero, idx(b3, l3, blockX), one,
-                          [&](OpBuilder &b4, Location l4, Value tx) {
-                            KernelIds ids{bx,   by,     tx,  ty,
-                                          zero, one,    shared, true};
-                            body(b4, l4, ids);
-                          });
-                });
-      });
-    });
+    forLoop(
+        b, loc, zero, gridY, one, [&](OpBuilder &b1, Location l1, Value by) {
+          forLoop(b1, l1, zero, gridX, one,
+                  [&](OpBuilder &b2, Location l2, Value bx) {
+                    forLoop(b2, l2, zero, idx(b2, l2, blockY), one,
+                            [&](OpBuilder &b3, Location l3, Value ty) {
+                              forLoop(
+                                  b3, l3, zero, idx(b3, l3, blockX), one,
+                                  [&](OpBuilder &b4, Location l4, Value tx) {
+                                    KernelIds ids{bx,   by,  tx,     ty,
+                                                  zero, one, shared, true};
+                                    body(b4, l4, ids);
+                                  });
+                            });
+                  });
+        });
     for (Value buffer : shared)
       memref::DeallocOp::create(b, loc, buffer);
   }
@@ -418,8 +421,8 @@ constexpr int64_t kMinMaxBlocks = 64;
 /// Scale and offset of the activation grid: SSA values for a static range,
 /// or loads of a device buffer `[scale, offset]` for a dynamic one.
 struct ActParams {
-  Value buffer;         ///< memref<2xf32> on the device, or null
-  Value scale, offset;  ///< host constants when `buffer` is null
+  Value buffer;        ///< memref<2xf32> on the device, or null
+  Value scale, offset; ///< host constants when `buffer` is null
 
   std::pair<Value, Value> read(OpBuilder &b, Location loc) const {
     if (!buffer)
@@ -451,8 +454,8 @@ Value emitDynamicRange(OpBuilder &b, Location loc, KernelTarget &target,
   };
   Value total = arith::MulIOp::create(b, loc, rows, idx(b, loc, k));
   target.launch(
-      "minmax_partials", idx(b, loc, kMinMaxBlocks), idx(b, loc, 1), kThreads, 1, {},
-      [&](OpBuilder &kb, Location kl, const KernelIds &ids) {
+      "minmax_partials", idx(b, loc, kMinMaxBlocks), idx(b, loc, 1), kThreads,
+      1, {}, [&](OpBuilder &kb, Location kl, const KernelIds &ids) {
         Value id = globalId(kb, kl, ids, kThreads);
         auto loop = scf::ForOp::create(
             kb, kl, id, total, idx(kb, kl, partials), infinities(kb, kl),
@@ -472,8 +475,7 @@ Value emitDynamicRange(OpBuilder &b, Location loc, KernelTarget &target,
       });
   auto sharedType = MemRefType::get({2, kThreads}, f32);
   target.launch(
-      "minmax_final", idx(b, loc, 1), idx(b, loc, 1), kThreads, 1,
-      {sharedType},
+      "minmax_final", idx(b, loc, 1), idx(b, loc, 1), kThreads, 1, {sharedType},
       [&](OpBuilder &kb, Location kl, const KernelIds &ids) {
         Value shared = ids.shared[0];
         Value c0 = idx(kb, kl, 0), c1 = idx(kb, kl, 1);
@@ -481,14 +483,13 @@ Value emitDynamicRange(OpBuilder &b, Location loc, KernelTarget &target,
         forLoop(kb, kl, ids.loaderId, idx(kb, kl, kThreads), ids.loaderCount,
                 [&](OpBuilder &nb, Location nl, Value t) {
                   auto loop = scf::ForOp::create(
-                      nb, nl, t, idx(nb, nl, partials),
-                      idx(nb, nl, kThreads), infinities(nb, nl),
-                      [&](OpBuilder &lb, Location ll, Value p,
-                          ValueRange acc) {
-                        Value lo = memref::LoadOp::create(
-                            lb, ll, partial, ValueRange{c0, p});
-                        Value hi = memref::LoadOp::create(
-                            lb, ll, partial, ValueRange{c1, p});
+                      nb, nl, t, idx(nb, nl, partials), idx(nb, nl, kThreads),
+                      infinities(nb, nl),
+                      [&](OpBuilder &lb, Location ll, Value p, ValueRange acc) {
+                        Value lo = memref::LoadOp::create(lb, ll, partial,
+                                                          ValueRange{c0, p});
+                        Value hi = memref::LoadOp::create(lb, ll, partial,
+                                                          ValueRange{c1, p});
                         auto [l, h] = minMax(lb, ll, acc[0], acc[1], lo, hi);
                         scf::YieldOp::create(lb, ll, ValueRange{l, h});
                       });
@@ -523,14 +524,14 @@ Value emitDynamicRange(OpBuilder &b, Location loc, KernelTarget &target,
 
 /// Quantizes `x` (MxK f32) and packs the codes into `planes`
 /// (bits x M x words): one thread per plane word.
-void emitQuantizePack(OpBuilder &b, Location loc, KernelTarget &target,
-                      Value x, Value rows, int64_t k, int64_t bits,
+void emitQuantizePack(OpBuilder &b, Location loc, KernelTarget &target, Value x,
+                      Value rows, int64_t k, int64_t bits,
                       const ActParams &params, Value planes) {
   int64_t words = quant::numWords(k);
   Value count = arith::MulIOp::create(b, loc, rows, idx(b, loc, words));
   target.launch(
-      "quantize_pack", ceilDiv(b, loc, count, kThreads), idx(b, loc, 1), kThreads, 1, {},
-      [&](OpBuilder &kb, Location kl, const KernelIds &ids) {
+      "quantize_pack", ceilDiv(b, loc, count, kThreads), idx(b, loc, 1),
+      kThreads, 1, {}, [&](OpBuilder &kb, Location kl, const KernelIds &ids) {
         Value id = globalId(kb, kl, ids, kThreads);
         Value inside = lessThan(kb, kl, id, count);
         scf::IfOp::create(kb, kl, inside, [&](OpBuilder &nb, Location nl) {
@@ -551,14 +552,13 @@ void emitQuantizePack(OpBuilder &b, Location loc, KernelTarget &target,
                 auto ifOp = scf::IfOp::create(
                     lb, ll, lessThan(lb, ll, col, idx(lb, ll, k)),
                     [&](OpBuilder &ib, Location il) {
-                      Value v = memref::LoadOp::create(ib, il, x,
-                                                       ValueRange{m, col});
+                      Value v =
+                          memref::LoadOp::create(ib, il, x, ValueRange{m, col});
                       Value code = arith::FPToUIOp::create(
                           ib, il, i64,
                           buildActCode(ib, il, v, offset, scale, bits,
                                        /*roundByAddition=*/true));
-                      Value shift =
-                          arith::IndexCastOp::create(ib, il, i64, j);
+                      Value shift = arith::IndexCastOp::create(ib, il, i64, j);
                       SmallVector<Value> next;
                       for (int64_t p = 0; p < bits; ++p) {
                         Value bit = arith::AndIOp::create(
@@ -587,17 +587,15 @@ void emitQuantizePack(OpBuilder &b, Location loc, KernelTarget &target,
 
 /// Row sums of the codes held in `planes` (bits x M x words):
 /// `sum_b 2^b * popcount(planes[b][m][:])`, one thread per row.
-void emitRowSums(OpBuilder &b, Location loc, KernelTarget &target,
-                 Value planes, Value rows, int64_t bits, int64_t words,
-                 Value sums) {
+void emitRowSums(OpBuilder &b, Location loc, KernelTarget &target, Value planes,
+                 Value rows, int64_t bits, int64_t words, Value sums) {
   Type sumType = cast<MemRefType>(sums.getType()).getElementType();
   target.launch(
-      "row_sums", ceilDiv(b, loc, rows, kThreads), idx(b, loc, 1), kThreads, 1, {},
-      [&](OpBuilder &kb, Location kl, const KernelIds &ids) {
+      "row_sums", ceilDiv(b, loc, rows, kThreads), idx(b, loc, 1), kThreads, 1,
+      {}, [&](OpBuilder &kb, Location kl, const KernelIds &ids) {
         Value m = globalId(kb, kl, ids, kThreads);
         scf::IfOp::create(
-            kb, kl, lessThan(kb, kl, m, rows),
-            [&](OpBuilder &nb, Location nl) {
+            kb, kl, lessThan(kb, kl, m, rows), [&](OpBuilder &nb, Location nl) {
               Type i64 = nb.getI64Type();
               auto loop = scf::ForOp::create(
                   nb, nl, idx(nb, nl, 0), idx(nb, nl, words), idx(nb, nl, 1),
@@ -679,50 +677,47 @@ void emitPopcMatmul(OpBuilder &b, Location loc, KernelTarget &target,
   auto rhsShared = MemRefType::get({p.kw, tileK, tileN}, i64);
   int64_t chunks = llvm::divideCeil(p.words, tileK);
   target.launch(
-      "popc_matmul", ceilDiv(b, loc, p.cols, tileN), ceilDiv(b, loc, p.rows, tileM), tx, ty,
-      {lhsShared, rhsShared},
+      "popc_matmul", ceilDiv(b, loc, p.cols, tileN),
+      ceilDiv(b, loc, p.rows, tileM), tx, ty, {lhsShared, rhsShared},
       [&](OpBuilder &kb, Location kl, const KernelIds &ids) {
-        Value m0 = arith::MulIOp::create(kb, kl, ids.blockY,
-                                         idx(kb, kl, tileM));
-        Value n0 = arith::MulIOp::create(kb, kl, ids.blockX,
-                                         idx(kb, kl, tileN));
+        Value m0 =
+            arith::MulIOp::create(kb, kl, ids.blockY, idx(kb, kl, tileM));
+        Value n0 =
+            arith::MulIOp::create(kb, kl, ids.blockX, idx(kb, kl, tileN));
         Value wordCount = idx(kb, kl, p.words);
         // Stage planes[b][row0 + r][w0 + c] as shared[b][c][r], zero
         // outside the matrix.
-        auto stage = [&](OpBuilder &sb, Location sl, Value global,
-                         Value shared, int64_t planes, int64_t tileRows,
-                         Value row0, Value rowCount, Value w0) {
+        auto stage = [&](OpBuilder &sb, Location sl, Value global, Value shared,
+                         int64_t planes, int64_t tileRows, Value row0,
+                         Value rowCount, Value w0) {
           int64_t elements = planes * tileRows * tileK;
-          forLoop(sb, sl, ids.loaderId, idx(sb, sl, elements),
-                  ids.loaderCount, [&](OpBuilder &lb, Location ll, Value e) {
-                    Value c = arith::RemUIOp::create(lb, ll, e,
-                                                     idx(lb, ll, tileK));
-                    Value rest = arith::DivUIOp::create(lb, ll, e,
-                                                        idx(lb, ll, tileK));
-                    Value r = arith::RemUIOp::create(lb, ll, rest,
-                                                     idx(lb, ll, tileRows));
-                    Value plane = arith::DivUIOp::create(
-                        lb, ll, rest, idx(lb, ll, tileRows));
-                    Value row = arith::AddIOp::create(lb, ll, row0, r);
-                    Value word = arith::AddIOp::create(lb, ll, w0, c);
-                    Value v = guardedLoad(lb, ll, global, plane, row,
-                                          rowCount, word, wordCount);
-                    memref::StoreOp::create(lb, ll, v, shared,
-                                            ValueRange{plane, c, r});
-                  });
+          forLoop(
+              sb, sl, ids.loaderId, idx(sb, sl, elements), ids.loaderCount,
+              [&](OpBuilder &lb, Location ll, Value e) {
+                Value c = arith::RemUIOp::create(lb, ll, e, idx(lb, ll, tileK));
+                Value rest =
+                    arith::DivUIOp::create(lb, ll, e, idx(lb, ll, tileK));
+                Value r =
+                    arith::RemUIOp::create(lb, ll, rest, idx(lb, ll, tileRows));
+                Value plane =
+                    arith::DivUIOp::create(lb, ll, rest, idx(lb, ll, tileRows));
+                Value row = arith::AddIOp::create(lb, ll, row0, r);
+                Value word = arith::AddIOp::create(lb, ll, w0, c);
+                Value v = guardedLoad(lb, ll, global, plane, row, rowCount,
+                                      word, wordCount);
+                memref::StoreOp::create(lb, ll, v, shared,
+                                        ValueRange{plane, c, r});
+              });
         };
-        SmallVector<Value> zeros(kRegM * kRegN,
-                                 intConst(kb, kl, p.accType, 0));
+        SmallVector<Value> zeros(kRegM * kRegN, intConst(kb, kl, p.accType, 0));
         auto chunkLoop = scf::ForOp::create(
             kb, kl, idx(kb, kl, 0), idx(kb, kl, chunks), idx(kb, kl, 1), zeros,
             [&](OpBuilder &cb, Location cl, Value chunk, ValueRange accs) {
               Value w0 =
                   arith::MulIOp::create(cb, cl, chunk, idx(cb, cl, tileK));
               ids.barrier(cb, cl);
-              stage(cb, cl, p.lhs, ids.shared[0], p.ka, tileM, m0, p.rows,
-                    w0);
-              stage(cb, cl, p.rhs, ids.shared[1], p.kw, tileN, n0, p.cols,
-                    w0);
+              stage(cb, cl, p.lhs, ids.shared[0], p.ka, tileM, m0, p.rows, w0);
+              stage(cb, cl, p.rhs, ids.shared[1], p.kw, tileN, n0, p.cols, w0);
               ids.barrier(cb, cl);
               auto wordLoop = scf::ForOp::create(
                   cb, cl, idx(cb, cl, 0), idx(cb, cl, tileK), idx(cb, cl, 1),
@@ -733,16 +728,16 @@ void emitPopcMatmul(OpBuilder &b, Location loc, KernelTarget &target,
                     SmallVector<Value> rhsWords;
                     for (int64_t j = 0; j < p.kw; ++j)
                       for (int64_t cc = 0; cc < kRegN; ++cc) {
-                        Value col = arith::AddIOp::create(
-                            wb, wl, ids.threadX, idx(wb, wl, tx * cc));
+                        Value col = arith::AddIOp::create(wb, wl, ids.threadX,
+                                                          idx(wb, wl, tx * cc));
                         rhsWords.push_back(memref::LoadOp::create(
                             wb, wl, ids.shared[1],
                             ValueRange{idx(wb, wl, j), c, col}));
                       }
                     for (int64_t i = 0; i < p.ka; ++i)
                       for (int64_t r = 0; r < kRegM; ++r) {
-                        Value row = arith::AddIOp::create(
-                            wb, wl, ids.threadY, idx(wb, wl, ty * r));
+                        Value row = arith::AddIOp::create(wb, wl, ids.threadY,
+                                                          idx(wb, wl, ty * r));
                         Value a = memref::LoadOp::create(
                             wb, wl, ids.shared[0],
                             ValueRange{idx(wb, wl, i), c, row});
@@ -750,11 +745,10 @@ void emitPopcMatmul(OpBuilder &b, Location loc, KernelTarget &target,
                           for (int64_t cc = 0; cc < kRegN; ++cc) {
                             Value both = arith::AndIOp::create(
                                 wb, wl, a, rhsWords[j * kRegN + cc]);
-                            Value count =
-                                math::CtPopOp::create(wb, wl, both);
+                            Value count = math::CtPopOp::create(wb, wl, both);
                             if (p.accType != i64)
-                              count = arith::TruncIOp::create(
-                                  wb, wl, p.accType, count);
+                              count = arith::TruncIOp::create(wb, wl, p.accType,
+                                                              count);
                             if (i + j != 0)
                               count = arith::ShLIOp::create(
                                   wb, wl, count,
@@ -778,16 +772,13 @@ void emitPopcMatmul(OpBuilder &b, Location loc, KernelTarget &target,
                 arith::AddIOp::create(kb, kl, ids.threadX,
                                       idx(kb, kl, tx * cc)));
             Value inside = andAll(
-                kb, kl, {lessThan(kb, kl, m, p.rows),
-                         lessThan(kb, kl, n, p.cols)});
-            scf::IfOp::create(kb, kl, inside,
-                              [&](OpBuilder &nb, Location nl) {
-                                storeOutput(nb, nl,
-                                            chunkLoop.getResult(r * kRegN +
-                                                                cc),
-                                            m, n, p.out, epilogue);
-                                scf::YieldOp::create(nb, nl);
-                              });
+                kb, kl,
+                {lessThan(kb, kl, m, p.rows), lessThan(kb, kl, n, p.cols)});
+            scf::IfOp::create(kb, kl, inside, [&](OpBuilder &nb, Location nl) {
+              storeOutput(nb, nl, chunkLoop.getResult(r * kRegN + cc), m, n,
+                          p.out, epilogue);
+              scf::YieldOp::create(nb, nl);
+            });
           }
       });
 }
@@ -836,15 +827,15 @@ struct MmaLane {
 
   /// The A fragments (4 x i32 per activation plane) and B fragments (2 x i32
   /// per weight plane) of this lane for 256-bit step `step`.
-  void fragments(OpBuilder &b, Location loc, const MatmulProblem &p,
-                 Value step, SmallVectorImpl<SmallVector<Value, 4>> &aFrags,
+  void fragments(OpBuilder &b, Location loc, const MatmulProblem &p, Value step,
+                 SmallVectorImpl<SmallVector<Value, 4>> &aFrags,
                  SmallVectorImpl<SmallVector<Value, 4>> &bFrags) const {
     Value first = arith::AddIOp::create(
         b, loc, arith::MulIOp::create(b, loc, step, idx(b, loc, 4)),
         wordInHalf);
     Value second = arith::AddIOp::create(b, loc, first, idx(b, loc, 2));
-    auto fragment = [&](Value planes, int64_t plane, Value row,
-                        Value rowCount, Value word) -> Value {
+    auto fragment = [&](Value planes, int64_t plane, Value row, Value rowCount,
+                        Value word) -> Value {
       Value v = guardedLoad(b, loc, planes, idx(b, loc, plane), row, rowCount,
                             word, idx(b, loc, p.words));
       v = arith::ShRUIOp::create(b, loc, v, half);
@@ -882,8 +873,8 @@ struct MmaLane {
                                        intConst(b, loc, p.accType, s));
         total = arith::AddIOp::create(b, loc, total, part);
       }
-      Value inside = andAll(b, loc, {lessThan(b, loc, m, p.rows),
-                                     lessThan(b, loc, n, p.cols)});
+      Value inside = andAll(
+          b, loc, {lessThan(b, loc, m, p.rows), lessThan(b, loc, n, p.cols)});
       scf::IfOp::create(b, loc, inside, [&](OpBuilder &nb, Location nl) {
         storeOutput(nb, nl, total, m, n, p.out, epilogue);
         scf::YieldOp::create(nb, nl);
@@ -903,45 +894,46 @@ struct MmaLane {
 void emulateWarpMma(OpBuilder &b, Location loc, const MatmulProblem &p,
                     Value aBuf, Value bBuf, Value cBuf) {
   Type i32 = b.getI32Type();
-  forLoop(b, loc, idx(b, loc, 0), idx(b, loc, 32), idx(b, loc, 1),
-          [&](OpBuilder &lb, Location ll, Value lane) {
-            Value g = arith::ShRUIOp::create(lb, ll, lane, idx(lb, ll, 2));
-            Value t = arith::AndIOp::create(lb, ll, lane, idx(lb, ll, 3));
-            for (int64_t q = 0; q < 4; ++q) {
-              Value c = arith::AddIOp::create(
-                  lb, ll, arith::MulIOp::create(lb, ll, t, idx(lb, ll, 2)),
-                  idx(lb, ll, q % 2));
-              for (int64_t i = 0; i < p.ka; ++i)
-                for (int64_t j = 0; j < p.kw; ++j) {
-                  Value sum = intConst(lb, ll, i32, 0);
-                  for (int64_t kb = 0; kb < 8; ++kb) {
-                    Value laneA = arith::AddIOp::create(
-                        lb, ll, arith::MulIOp::create(lb, ll, g, idx(lb, ll, 4)),
-                        idx(lb, ll, kb % 4));
-                    Value laneB = arith::AddIOp::create(
-                        lb, ll, arith::MulIOp::create(lb, ll, c, idx(lb, ll, 4)),
-                        idx(lb, ll, kb % 4));
-                    int64_t regA = (kb >= 4 ? 2 : 0) + (q >= 2 ? 1 : 0);
-                    Value a = memref::LoadOp::create(
-                        lb, ll, aBuf,
-                        ValueRange{laneA, idx(lb, ll, i), idx(lb, ll, regA)});
-                    Value w = memref::LoadOp::create(
-                        lb, ll, bBuf,
-                        ValueRange{laneB, idx(lb, ll, j),
-                                   idx(lb, ll, kb >= 4 ? 1 : 0)});
-                    Value count = math::CtPopOp::create(
-                        lb, ll, arith::AndIOp::create(lb, ll, a, w));
-                    sum = arith::AddIOp::create(lb, ll, sum, count);
-                  }
-                  Value slot = idx(lb, ll, 4 * (i + j) + q);
-                  Value old = memref::LoadOp::create(lb, ll, cBuf,
-                                                     ValueRange{lane, slot});
-                  memref::StoreOp::create(
-                      lb, ll, arith::AddIOp::create(lb, ll, old, sum), cBuf,
-                      ValueRange{lane, slot});
-                }
+  forLoop(
+      b, loc, idx(b, loc, 0), idx(b, loc, 32), idx(b, loc, 1),
+      [&](OpBuilder &lb, Location ll, Value lane) {
+        Value g = arith::ShRUIOp::create(lb, ll, lane, idx(lb, ll, 2));
+        Value t = arith::AndIOp::create(lb, ll, lane, idx(lb, ll, 3));
+        for (int64_t q = 0; q < 4; ++q) {
+          Value c = arith::AddIOp::create(
+              lb, ll, arith::MulIOp::create(lb, ll, t, idx(lb, ll, 2)),
+              idx(lb, ll, q % 2));
+          for (int64_t i = 0; i < p.ka; ++i)
+            for (int64_t j = 0; j < p.kw; ++j) {
+              Value sum = intConst(lb, ll, i32, 0);
+              for (int64_t kb = 0; kb < 8; ++kb) {
+                Value laneA = arith::AddIOp::create(
+                    lb, ll, arith::MulIOp::create(lb, ll, g, idx(lb, ll, 4)),
+                    idx(lb, ll, kb % 4));
+                Value laneB = arith::AddIOp::create(
+                    lb, ll, arith::MulIOp::create(lb, ll, c, idx(lb, ll, 4)),
+                    idx(lb, ll, kb % 4));
+                int64_t regA = (kb >= 4 ? 2 : 0) + (q >= 2 ? 1 : 0);
+                Value a = memref::LoadOp::create(
+                    lb, ll, aBuf,
+                    ValueRange{laneA, idx(lb, ll, i), idx(lb, ll, regA)});
+                Value w = memref::LoadOp::create(
+                    lb, ll, bBuf,
+                    ValueRange{laneB, idx(lb, ll, j),
+                               idx(lb, ll, kb >= 4 ? 1 : 0)});
+                Value count = math::CtPopOp::create(
+                    lb, ll, arith::AndIOp::create(lb, ll, a, w));
+                sum = arith::AddIOp::create(lb, ll, sum, count);
+              }
+              Value slot = idx(lb, ll, 4 * (i + j) + q);
+              Value old =
+                  memref::LoadOp::create(lb, ll, cBuf, ValueRange{lane, slot});
+              memref::StoreOp::create(lb, ll,
+                                      arith::AddIOp::create(lb, ll, old, sum),
+                                      cBuf, ValueRange{lane, slot});
             }
-          });
+        }
+      });
 }
 
 /// Tensor-core kernel: a block of 8 warps (32 x 8 threads) computes a
@@ -990,48 +982,51 @@ void emitMmaMatmul(OpBuilder &b, Location loc, KernelTarget &target,
                       body(lb, ll, lane, info);
                     });
           };
-          eachLane(kb, kl, [&](OpBuilder &lb, Location ll, Value lane,
-                               const MmaLane &) {
-            for (int64_t e = 0; e < 4 * shifts; ++e)
-              memref::StoreOp::create(lb, ll, intConst(lb, ll, i32, 0), cBuf,
-                                      ValueRange{lane, idx(lb, ll, e)});
-          });
-          forLoop(kb, kl, zero, idx(kb, kl, steps), one,
-                  [&](OpBuilder &sb, Location sl, Value step) {
-                    eachLane(sb, sl, [&](OpBuilder &lb, Location ll,
-                                         Value lane, const MmaLane &info) {
+          eachLane(
+              kb, kl,
+              [&](OpBuilder &lb, Location ll, Value lane, const MmaLane &) {
+                for (int64_t e = 0; e < 4 * shifts; ++e)
+                  memref::StoreOp::create(lb, ll, intConst(lb, ll, i32, 0),
+                                          cBuf,
+                                          ValueRange{lane, idx(lb, ll, e)});
+              });
+          forLoop(
+              kb, kl, zero, idx(kb, kl, steps), one,
+              [&](OpBuilder &sb, Location sl, Value step) {
+                eachLane(
+                    sb, sl,
+                    [&](OpBuilder &lb, Location ll, Value lane,
+                        const MmaLane &info) {
                       SmallVector<SmallVector<Value, 4>> aFrags, bFrags;
                       info.fragments(lb, ll, p, step, aFrags, bFrags);
                       for (auto [i, frags] : llvm::enumerate(aFrags))
                         for (auto [r, v] : llvm::enumerate(frags))
                           memref::StoreOp::create(
                               lb, ll, v, aBuf,
-                              ValueRange{lane, idx(lb, ll, i),
-                                         idx(lb, ll, r)});
+                              ValueRange{lane, idx(lb, ll, i), idx(lb, ll, r)});
                       for (auto [j, frags] : llvm::enumerate(bFrags))
                         for (auto [r, v] : llvm::enumerate(frags))
                           memref::StoreOp::create(
                               lb, ll, v, bBuf,
-                              ValueRange{lane, idx(lb, ll, j),
-                                         idx(lb, ll, r)});
+                              ValueRange{lane, idx(lb, ll, j), idx(lb, ll, r)});
                     });
-                    emulateWarpMma(sb, sl, p, aBuf, bBuf, cBuf);
-                  });
-          eachLane(kb, kl, [&](OpBuilder &lb, Location ll, Value lane,
-                               const MmaLane &info) {
-            SmallVector<Value> acc;
-            for (int64_t e = 0; e < 4 * shifts; ++e)
-              acc.push_back(memref::LoadOp::create(
-                  lb, ll, cBuf, ValueRange{lane, idx(lb, ll, e)}));
-            info.store(lb, ll, p, acc, shifts, epilogue);
-          });
+                emulateWarpMma(sb, sl, p, aBuf, bBuf, cBuf);
+              });
+          eachLane(
+              kb, kl,
+              [&](OpBuilder &lb, Location ll, Value lane, const MmaLane &info) {
+                SmallVector<Value> acc;
+                for (int64_t e = 0; e < 4 * shifts; ++e)
+                  acc.push_back(memref::LoadOp::create(
+                      lb, ll, cBuf, ValueRange{lane, idx(lb, ll, e)}));
+                info.store(lb, ll, p, acc, shifts, epilogue);
+              });
         });
   }
   target.launch(
       "mma_matmul", gridX, gridY, 32, 8, {},
       [&](OpBuilder &kb, Location kl, const KernelIds &ids) {
-        MmaLane info(kb, kl, ids.threadX, ids.threadY, ids.blockX,
-                     ids.blockY);
+        MmaLane info(kb, kl, ids.threadX, ids.threadY, ids.blockX, ids.blockY);
         SmallVector<Value> zeros(4 * shifts, intConst(kb, kl, i32, 0));
         auto loop = scf::ForOp::create(
             kb, kl, idx(kb, kl, 0), idx(kb, kl, steps), idx(kb, kl, 1), zeros,
@@ -1107,6 +1102,22 @@ bool isBuffer(Type type, int64_t rank, function_ref<bool(Type)> elementOk) {
          memref.getLayout().isIdentity() && elementOk(memref.getElementType());
 }
 
+/// Gives `func` a body: `emit` builds the kernels on a KernelTarget over the
+/// entry block's arguments; the results are copied back and the function
+/// returns.
+void defineBody(
+    func::FuncOp func, const KernelOptions &options,
+    function_ref<void(OpBuilder &, Location, KernelTarget &, ValueRange)>
+        emit) {
+  Location loc = func.getLoc();
+  Block *entry = func.addEntryBlock();
+  OpBuilder b = OpBuilder::atBlockBegin(entry);
+  KernelTarget target(b, loc, options.emulate, func.getSymName());
+  emit(b, loc, target, entry->getArguments());
+  target.finish();
+  func::ReturnOp::create(b, loc);
+}
+
 /// Checks a quantized_matmul wrapper and, unless `checkOnly`, defines it.
 LogicalResult defineQuantizedMatmul(func::FuncOp func, DictionaryAttr attrs,
                                     const KernelOptions &options,
@@ -1127,8 +1138,7 @@ LogicalResult defineQuantizedMatmul(func::FuncOp func, DictionaryAttr attrs,
       cast<MemRefType>(types[1]).getDimSize(0) != kw ||
       cast<MemRefType>(types[1]).getDimSize(2) != quant::numWords(k) ||
       !isBuffer(types[2], 1, isSum) ||
-      cast<MemRefType>(types[2]).getElementType() !=
-          codeSumType(builder, k) ||
+      cast<MemRefType>(types[2]).getElementType() != codeSumType(builder, k) ||
       !(isBuffer(types[3], 0, isF32) || isBuffer(types[3], 1, isF32)) ||
       types[4] != types[3] || !isBuffer(types[5], 2, isF32))
     return func.emitError("malformed bq.gpu_kernel quantized_matmul");
@@ -1144,42 +1154,40 @@ LogicalResult defineQuantizedMatmul(func::FuncOp func, DictionaryAttr attrs,
   if (checkOnly)
     return success();
 
-  Location loc = func.getLoc();
-  Block *entry = func.addEntryBlock();
-  OpBuilder b = OpBuilder::atBlockBegin(entry);
-  auto args = entry->getArguments();
-  Value lhs = args[0], weights = args[1], colSums = args[2], alpha = args[3],
-        beta = args[4], out = args[5];
-  Value rows = memref::DimOp::create(b, loc, lhs, 0);
-  Value cols = memref::DimOp::create(b, loc, weights, 1);
-  int64_t words = quant::numWords(k);
+  defineBody(
+      func, options,
+      [&](OpBuilder &b, Location loc, KernelTarget &target, ValueRange args) {
+        Value lhs = args[0], weights = args[1], colSums = args[2],
+              alpha = args[3], beta = args[4], out = args[5];
+        Value rows = memref::DimOp::create(b, loc, lhs, 0);
+        Value cols = memref::DimOp::create(b, loc, weights, 1);
+        int64_t words = quant::numWords(k);
 
-  KernelTarget target(b, loc, options.emulate, func.getSymName());
-  Value dLhs = target.upload(lhs), dWeights = target.upload(weights),
-        dCols = target.upload(colSums), dAlpha = target.upload(alpha),
-        dBeta = target.upload(beta), dOut = target.output(out);
-  Type i64 = b.getI64Type();
-  Value planes = target.alloc(
-      MemRefType::get({ka, ShapedType::kDynamic, words}, i64), rows);
-  Value rowSums = target.alloc(
-      MemRefType::get({ShapedType::kDynamic}, codeSumType(b, k)), rows);
+        Value dLhs = target.upload(lhs), dWeights = target.upload(weights),
+              dCols = target.upload(colSums), dAlpha = target.upload(alpha),
+              dBeta = target.upload(beta), dOut = target.output(out);
+        Type i64 = b.getI64Type();
+        Value planes = target.alloc(
+            MemRefType::get({ka, ShapedType::kDynamic, words}, i64), rows);
+        Value rowSums = target.alloc(
+            MemRefType::get({ShapedType::kDynamic}, codeSumType(b, k)), rows);
 
-  ActParams params;
-  if (isStatic) {
-    params.offset = arith::ConstantOp::create(b, loc, lo);
-    params.scale = buildActScale(
-        b, loc, params.offset, arith::ConstantOp::create(b, loc, hi), ka);
-  } else {
-    params.buffer = emitDynamicRange(b, loc, target, dLhs, rows, k, ka);
-  }
-  emitQuantizePack(b, loc, target, dLhs, rows, k, ka, params, planes);
-  emitRowSums(b, loc, target, planes, rows, ka, words, rowSums);
-  MatmulProblem problem{planes, dWeights, dOut, rows, cols, ka, kw, words,
-                        b.getIntegerType(width)};
-  emitMatmul(b, loc, target, problem, options,
-             Epilogue{rowSums, dCols, dAlpha, dBeta, params, k});
-  target.finish();
-  func::ReturnOp::create(b, loc);
+        ActParams params;
+        if (isStatic) {
+          params.offset = arith::ConstantOp::create(b, loc, lo);
+          params.scale = buildActScale(
+              b, loc, params.offset, arith::ConstantOp::create(b, loc, hi), ka);
+        } else {
+          params.buffer = emitDynamicRange(b, loc, target, dLhs, rows, k, ka);
+        }
+        emitQuantizePack(b, loc, target, dLhs, rows, k, ka, params, planes);
+        emitRowSums(b, loc, target, planes, rows, ka, words, rowSums);
+        MatmulProblem problem{planes, dWeights, dOut,
+                              rows,   cols,     ka,
+                              kw,     words,    b.getIntegerType(width)};
+        emitMatmul(b, loc, target, problem, options,
+                   Epilogue{rowSums, dCols, dAlpha, dBeta, params, k});
+      });
   return success();
 }
 
@@ -1200,30 +1208,27 @@ LogicalResult defineBitSerialMatmul(func::FuncOp func, DictionaryAttr attrs,
       rhsType.isDynamicDim(0) || lhsType.isDynamicDim(2) ||
       rhsType.getDimSize(2) != lhsType.getDimSize(2))
     return func.emitError("malformed bq.gpu_kernel bitserial_matmul");
-  if (failed(checkMatmulFits(func, lhsType.getDimSize(0),
-                             rhsType.getDimSize(0), options)))
+  if (failed(checkMatmulFits(func, lhsType.getDimSize(0), rhsType.getDimSize(0),
+                             options)))
     return failure();
   if (checkOnly)
     return success();
-  Location loc = func.getLoc();
-  Block *entry = func.addEntryBlock();
-  OpBuilder b = OpBuilder::atBlockBegin(entry);
-  auto args = entry->getArguments();
-  KernelTarget target(b, loc, options.emulate, func.getSymName());
-  Value lhs = target.upload(args[0]), rhs = target.upload(args[1]),
-        out = target.output(args[2]);
-  MatmulProblem problem{lhs,
-                        rhs,
-                        out,
-                        memref::DimOp::create(b, loc, args[0], 1),
-                        memref::DimOp::create(b, loc, args[1], 1),
-                        lhsType.getDimSize(0),
-                        rhsType.getDimSize(0),
-                        lhsType.getDimSize(2),
-                        outType.getElementType()};
-  emitMatmul(b, loc, target, problem, options, std::nullopt);
-  target.finish();
-  func::ReturnOp::create(b, loc);
+  defineBody(
+      func, options,
+      [&](OpBuilder &b, Location loc, KernelTarget &target, ValueRange args) {
+        Value lhs = target.upload(args[0]), rhs = target.upload(args[1]),
+              out = target.output(args[2]);
+        MatmulProblem problem{lhs,
+                              rhs,
+                              out,
+                              memref::DimOp::create(b, loc, args[0], 1),
+                              memref::DimOp::create(b, loc, args[1], 1),
+                              lhsType.getDimSize(0),
+                              rhsType.getDimSize(0),
+                              lhsType.getDimSize(2),
+                              outType.getElementType()};
+        emitMatmul(b, loc, target, problem, options, std::nullopt);
+      });
   return success();
 }
 
@@ -1260,8 +1265,9 @@ struct BQGPUEmitKernelsPass
   LogicalResult checkOptions() {
     ModuleOp module = getOperation();
     if (mma != "none" && mma != "b1")
-      return emitError(module.getLoc(), "bq-gpu-emit-kernels: mma must be none or b1, "
-                              "not '")
+      return emitError(module.getLoc(),
+                       "bq-gpu-emit-kernels: mma must be none or b1, "
+                       "not '")
              << mma << "'";
     unsigned smVersion = 0;
     StringRef chipName = chip;
@@ -1286,8 +1292,7 @@ struct BQGPUEmitKernelsPass
              << features << "'";
     for (StringRef feature : llvm::split(StringRef(features), ',')) {
       feature = feature.trim();
-      if (feature.consume_front("+ptx") &&
-          feature.getAsInteger(10, ptx))
+      if (feature.consume_front("+ptx") && feature.getAsInteger(10, ptx))
         return emitError(module.getLoc(), "bq-gpu-emit-kernels: bad PTX "
                                           "feature in '")
                << features << "'";
@@ -1308,9 +1313,10 @@ struct BQGPUEmitKernelsPass
                                         "+ptx71 or later to features");
     if (tileM < kRegM || tileM % kRegM || tileN < kRegN || tileN % kRegN ||
         tileK < 1 || (tileM / kRegM) * (tileN / kRegN) > 1024)
-      return emitError(module.getLoc(), "bq-gpu-emit-kernels: tile-m and tile-n must "
-                              "be positive multiples of 4 with at most 1024 "
-                              "threads per block, tile-k positive");
+      return emitError(module.getLoc(),
+                       "bq-gpu-emit-kernels: tile-m and tile-n must "
+                       "be positive multiples of 4 with at most 1024 "
+                       "threads per block, tile-k positive");
     return success();
   }
 
