@@ -1233,28 +1233,18 @@ LogicalResult defineBitSerialMatmul(func::FuncOp func, DictionaryAttr attrs,
 }
 
 /// The oldest PTX ISA version (x10) that supports sm_<version>, as LLVM's
-/// NVPTX backend requires it (`a` variants need the newest of their line).
-unsigned minimumPtx(unsigned version, bool archSpecific) {
-  if (version >= 120)
-    return 87;
-  if (version >= 100)
-    return 86;
-  if (version >= 90)
-    return archSpecific ? 80 : 78;
-  if (version >= 89)
-    return 78;
-  if (version >= 87)
-    return 74;
-  if (version >= 86)
-    return 71;
-  if (version >= 80)
-    return 70;
-  if (version >= 75)
-    return 63;
-  if (version >= 72)
-    return 61;
-  if (version >= 70)
-    return 60;
+/// NVPTX backend requires it (sm_90a needs 8.0, family targets 8.8).
+unsigned minimumPtx(unsigned version, StringRef suffix) {
+  // Family-specific targets (sm_100f, ...) arrived with PTX 8.8.
+  if (suffix == "f")
+    return 88;
+  // (oldest sm version of a line, its PTX version), newest first.
+  static constexpr std::pair<unsigned, unsigned> kLines[] = {
+      {120, 87}, {100, 86}, {90, 78}, {89, 78}, {87, 74},
+      {86, 71},  {80, 70},  {75, 63}, {72, 61}, {70, 60}};
+  for (auto [sm, ptx] : kLines)
+    if (version >= sm)
+      return sm == 90 && suffix == "a" ? 80 : ptx;
   return 50;
 }
 
@@ -1281,7 +1271,7 @@ struct BQGPUEmitKernelsPass
              << chip << "'";
     // LLVM's NVPTX backend aborts (instead of reporting) on a PTX version
     // the chip or an instruction does not support: check here.
-    unsigned minPtx = minimumPtx(smVersion, !suffix.empty());
+    unsigned minPtx = minimumPtx(smVersion, suffix);
     unsigned ptx = minPtx;
     if (!llvm::all_of(features, [](char c) {
           return llvm::isAlnum(c) || llvm::is_contained("_+-.,", c);
