@@ -82,6 +82,20 @@ def sweep_calls(cases, n=N):
             calls)
 
 
+def expected_products(case):
+    """The exact integer part P = codes(x) @ codes(w) of a case, in numpy."""
+    ca, _, _ = ref.quantize_activations(case["x"], case["abits"],
+                                        *case["act_range"])
+    return ca.astype(np.int64) @ case["codes"].astype(np.int64)
+
+
+def check_products_exact(cases, results):
+    """results[2 i + 1] is case i's P: equal to numpy's exactly."""
+    for i, c in enumerate(cases):
+        assert np.array_equal(results[2 * i + 1], expected_products(c)), \
+            c["what"]
+
+
 def check_matches_formula(cases, results):
     """results[2 i] is case i's Y: equal to formula 1.3 (bq.reference) up
     to float rounding."""

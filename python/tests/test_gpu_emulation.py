@@ -17,9 +17,9 @@ block rows and every partial warp tile)."""
 import numpy as np
 import pytest
 
-from bq import reference as ref
 from jit import run_module
-from sweep_cases import build_cases, check_matches_formula, sweep_calls
+from sweep_cases import (build_cases, check_matches_formula,
+                         check_products_exact, sweep_calls)
 
 M, N = 37, 23
 KS = [1, 64, 65, 200]
@@ -45,10 +45,7 @@ def sweep(bq_opt, request):
 
 def test_integer_part_is_exact(sweep):
     cases, gpu, _ = sweep
-    for i, c in enumerate(cases):
-        ca, _, _ = ref.quantize_activations(c["x"], c["abits"], *c["act_range"])
-        expected = ca.astype(np.int64) @ c["codes"].astype(np.int64)
-        assert np.array_equal(gpu[2 * i + 1], expected), c["what"]
+    check_products_exact(cases, gpu)
 
 
 def test_fused_epilogue_equals_cpu_path(sweep):
@@ -69,7 +66,4 @@ def test_default_tiles(bq_opt):
              [(1, 1), (2, 2), (8, 8)]]
     yfuncs, pfuncs, calls = sweep_calls(cases, n=130)
     gpu = emulate(bq_opt, yfuncs + pfuncs, calls, "")
-    for i, c in enumerate(cases):
-        ca, _, _ = ref.quantize_activations(c["x"], c["abits"], *c["act_range"])
-        expected = ca.astype(np.int64) @ c["codes"].astype(np.int64)
-        assert np.array_equal(gpu[2 * i + 1], expected), c["what"]
+    check_products_exact(cases, gpu)

@@ -52,11 +52,13 @@ constexpr llvm::StringLiteral kBitSerialMatmul = "bitserial_matmul";
 // convert-bq-to-gpu
 //===----------------------------------------------------------------------===//
 
-/// Declares a private wrapper `@bq_gpu_<kind>` (uniqued) taking `operands`
-/// and calls it in place of the op.
-void callKernel(OpBuilder &b, Location loc, SymbolTable &symbols,
+/// Declares a private wrapper `@bq_gpu_<kind>` (uniqued) taking `operands`,
+/// the last of which is the result buffer `out`, calls it in place of `op`
+/// and replaces `op`'s result by the tensor of `out`.
+void callKernel(OpBuilder &b, Operation *op, SymbolTable &symbols,
                 ModuleOp module, StringRef kind, ValueRange operands,
                 ArrayRef<NamedAttribute> attrs) {
+  Location loc = op->getLoc();
   MLIRContext *ctx = b.getContext();
   auto type = FunctionType::get(ctx, operands.getTypes(), {});
   OpBuilder moduleBuilder = OpBuilder::atBlockEnd(module.getBody());
@@ -68,20 +70,14 @@ void callKernel(OpBuilder &b, Location loc, SymbolTable &symbols,
   func->setAttr(kKernelAttr, b.getDictionaryAttr(all));
   symbols.insert(func);
   func::CallOp::create(b, loc, func, operands);
+  auto resultType = cast<RankedTensorType>(op->getResult(0).getType());
+  op->getResult(0).replaceAllUsesWith(
+      resultTensor(b, loc, resultType, operands.back()));
+  op->erase();
 }
 
 Value dimOf(OpBuilder &b, Location loc, Value tensor, int64_t dim) {
   return tensor::DimOp::create(b, loc, tensor, dim);
-}
-
-/// The static contraction size of a quantized matmul, or failure.
-FailureOr<int64_t> staticK(QuantizedMatmulOp op) {
-  int64_t k = op.getWeightCodes().getType().getDimSize(0);
-  if (ShapedType::isDynamic(k))
-    k = op.getLhs().getType().getDimSize(1);
-  if (ShapedType::isDynamic(k))
-    return failure();
-  return k;
 }
 
 void convertQuantizedMatmul(QuantizedMatmulOp op, SymbolTable &symbols,
@@ -110,9 +106,7 @@ void convertQuantizedMatmul(QuantizedMatmulOp op, SymbolTable &symbols,
     attrs.push_back(b.getNamedAttr("lo", op.getLoAttr()));
     attrs.push_back(b.getNamedAttr("hi", op.getHiAttr()));
   }
-  callKernel(b, loc, symbols, module, kQuantizedMatmul, operands, attrs);
-  op.getResult().replaceAllUsesWith(resultTensor(b, loc, resultType, out));
-  op.erase();
+  callKernel(b, op, symbols, module, kQuantizedMatmul, operands, attrs);
 }
 
 void convertBitSerialMatmul(BitSerialMatmulOp op, SymbolTable &symbols,
@@ -125,10 +119,8 @@ void convertBitSerialMatmul(BitSerialMatmulOp op, SymbolTable &symbols,
       {dimOf(b, loc, op.getLhs(), 1), dimOf(b, loc, op.getRhs(), 1)});
   SmallVector<Value> operands = {readBuffer(b, loc, op.getLhs()),
                                  readBuffer(b, loc, op.getRhs()), out};
-  callKernel(b, loc, symbols, module, kBitSerialMatmul, operands,
+  callKernel(b, op, symbols, module, kBitSerialMatmul, operands,
              {b.getNamedAttr("k", op.getKAttr())});
-  op.getResult().replaceAllUsesWith(resultTensor(b, loc, resultType, out));
-  op.erase();
 }
 
 struct ConvertBQToGPUPass
@@ -145,10 +137,9 @@ struct ConvertBQToGPUPass
     SymbolTable symbols(module);
     for (Operation *op : ops) {
       if (auto matmul = dyn_cast<QuantizedMatmulOp>(op)) {
-        FailureOr<int64_t> k = staticK(matmul);
-        if (failed(k) ||
-            quant::accumulatorWidth(quant::maxDotProduct(
-                *k, matmul.getActBits(), matmul.getWeightBits())) == 0) {
+        std::optional<int64_t> k = getStaticK(matmul);
+        if (!k || quant::accumulatorWidth(quant::maxDotProduct(
+                      *k, matmul.getActBits(), matmul.getWeightBits())) == 0) {
           // bq-decompose reports these; the host path owns them.
           matmul.emitRemark("left on the host: needs a static K whose "
                             "products fit in i64");
@@ -631,6 +622,15 @@ struct Epilogue {
   Value rowSums, colSums, alpha, beta;
   ActParams act;
   int64_t k;
+
+  /// This epilogue with the activation grid read here, once, instead of at
+  /// every output.
+  Epilogue withGridRead(OpBuilder &b, Location loc) const {
+    Epilogue bound = *this;
+    auto [scale, offset] = act.read(b, loc);
+    bound.act = ActParams{Value(), scale, offset};
+    return bound;
+  }
 };
 
 /// Stores the integer product `acc` of output (m, n), through the epilogue
@@ -761,6 +761,9 @@ void emitPopcMatmul(OpBuilder &b, Location loc, KernelTarget &target,
                   });
               scf::YieldOp::create(cb, cl, wordLoop.getResults());
             });
+        std::optional<Epilogue> bound;
+        if (epilogue)
+          bound = epilogue->withGridRead(kb, kl);
         for (int64_t r = 0; r < kRegM; ++r)
           for (int64_t cc = 0; cc < kRegN; ++cc) {
             Value m = arith::AddIOp::create(
@@ -776,7 +779,7 @@ void emitPopcMatmul(OpBuilder &b, Location loc, KernelTarget &target,
                 {lessThan(kb, kl, m, p.rows), lessThan(kb, kl, n, p.cols)});
             scf::IfOp::create(kb, kl, inside, [&](OpBuilder &nb, Location nl) {
               storeOutput(nb, nl, chunkLoop.getResult(r * kRegN + cc), m, n,
-                          p.out, epilogue);
+                          p.out, bound);
               scf::YieldOp::create(nb, nl);
             });
           }
@@ -857,6 +860,9 @@ struct MmaLane {
   void store(OpBuilder &b, Location loc, const MatmulProblem &p,
              ArrayRef<Value> acc, int64_t shifts,
              const std::optional<Epilogue> &epilogue) const {
+    std::optional<Epilogue> bound;
+    if (epilogue)
+      bound = epilogue->withGridRead(b, loc);
     Value twoT = arith::MulIOp::create(b, loc, t, idx(b, loc, 2));
     for (int64_t q = 0; q < 4; ++q) {
       Value m = q < 2 ? rowLo : rowHi;
@@ -876,7 +882,7 @@ struct MmaLane {
       Value inside = andAll(
           b, loc, {lessThan(b, loc, m, p.rows), lessThan(b, loc, n, p.cols)});
       scf::IfOp::create(b, loc, inside, [&](OpBuilder &nb, Location nl) {
-        storeOutput(nb, nl, total, m, n, p.out, epilogue);
+        storeOutput(nb, nl, total, m, n, p.out, bound);
         scf::YieldOp::create(nb, nl);
       });
     }

@@ -19,6 +19,15 @@ namespace bq {
 using namespace mlir;
 using namespace bq;
 
+std::optional<int64_t> bq::getStaticK(QuantizedMatmulOp op) {
+  int64_t k = op.getWeightCodes().getType().getDimSize(0);
+  if (ShapedType::isDynamic(k))
+    k = op.getLhs().getType().getDimSize(1);
+  if (ShapedType::isDynamic(k))
+    return std::nullopt;
+  return k;
+}
+
 IntegerType bq::codeSumType(OpBuilder &b, int64_t k) {
   return b.getIntegerType(
       quant::fitsSigned(k * quant::maxCode(quant::kMaxBits), 32) ? 32 : 64);
@@ -28,8 +37,8 @@ WeightPlanes bq::buildWeightPlanes(OpBuilder &b, Location loc, Value codes,
                                    int64_t bits) {
   auto codesType = cast<RankedTensorType>(codes.getType());
   int64_t k = codesType.getDimSize(0), n = codesType.getDimSize(1);
-  auto planesType = RankedTensorType::get(
-      {bits, n, quant::numWords(k)}, b.getI64Type());
+  auto planesType =
+      RankedTensorType::get({bits, n, quant::numWords(k)}, b.getI64Type());
   auto sumsType = RankedTensorType::get({n}, codeSumType(b, k));
   Attribute attr;
   if (codesType.hasStaticShape() && matchPattern(codes, m_Constant(&attr))) {
@@ -63,11 +72,10 @@ struct DecomposeQuantizedMatmul : public OpRewritePattern<QuantizedMatmulOp> {
   LogicalResult matchAndRewrite(QuantizedMatmulOp op,
                                 PatternRewriter &rewriter) const override {
     auto lhsType = op.getLhs().getType();
-    int64_t k = op.getWeightCodes().getType().getDimSize(0);
-    if (ShapedType::isDynamic(k))
-      k = lhsType.getDimSize(1);
-    if (ShapedType::isDynamic(k))
+    std::optional<int64_t> staticK = getStaticK(op);
+    if (!staticK)
       return rewriter.notifyMatchFailure(op, "needs a static K");
+    int64_t k = *staticK;
     int64_t ka = op.getActBits(), kw = op.getWeightBits();
     int64_t m = lhsType.getDimSize(0);
     int64_t n = op.getResult().getType().getDimSize(1);
@@ -83,8 +91,7 @@ struct DecomposeQuantizedMatmul : public OpRewritePattern<QuantizedMatmulOp> {
         PackOp::create(rewriter, loc, actPlanesType, act.getCodes(), ka);
     WeightPlanes weight =
         buildWeightPlanes(rewriter, loc, op.getWeightCodes(), kw);
-    unsigned width =
-        quant::accumulatorWidth(quant::maxDotProduct(k, ka, kw));
+    unsigned width = quant::accumulatorWidth(quant::maxDotProduct(k, ka, kw));
     if (width == 0)
       return rewriter.notifyMatchFailure(op, "K too large for i64");
     auto productsType =
@@ -108,10 +115,7 @@ struct BQDecomposePass : public bq::impl::BQDecomposeBase<BQDecomposePass> {
   void runOnOperation() override {
     // Check first, so that a failure leaves the IR as it was.
     WalkResult result = getOperation()->walk([](QuantizedMatmulOp op) {
-      int64_t k = op.getWeightCodes().getType().getDimSize(0);
-      if (ShapedType::isDynamic(k))
-        k = op.getLhs().getType().getDimSize(1);
-      if (ShapedType::isDynamic(k)) {
+      if (!getStaticK(op)) {
         op.emitOpError("bq-decompose needs a static contraction size K");
         return WalkResult::interrupt();
       }

@@ -63,6 +63,10 @@ struct WeightPlanes {
 WeightPlanes buildWeightPlanes(mlir::OpBuilder &b, mlir::Location loc,
                                mlir::Value codes, int64_t bits);
 
+/// The contraction size K of a quantized matmul (from the weight codes, else
+/// the activations), or nullopt when both are dynamic.
+std::optional<int64_t> getStaticK(QuantizedMatmulOp op);
+
 /// The narrowest of i32/i64 that holds sums of `k` codes.
 mlir::IntegerType codeSumType(mlir::OpBuilder &b, int64_t k);
 
